@@ -1,0 +1,117 @@
+"""Engine, unit of work and migrations.
+
+One user action = one transaction: ``with unit_of_work() as session:`` commits on success and
+rolls back on any error. Services receive ``session=`` and never commit.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from fleming import config
+from fleming.errors import Conflict
+
+_engines: dict[str, Engine] = {}
+_lock = threading.Lock()
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - trivial
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    """A new engine for ``url`` with the project's connection settings."""
+    if url.startswith("sqlite"):
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+            from pathlib import Path
+
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return engine
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """The process-wide engine for ``url`` (default: ``FLEMING_DATABASE_URL`` or the SQLite file)."""
+    url = url or config.database_url()
+    with _lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = _engines[url] = make_engine(url)
+        return engine
+
+
+def dispose_engines() -> None:
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()
+
+
+@contextmanager
+def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
+    """A session in one transaction: commit on success, rollback on error.
+
+    A stale ``version`` (someone saved first) surfaces as ``Conflict``.
+    """
+    factory = sessionmaker(bind=engine or get_engine(), expire_on_commit=False)
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except StaleDataError as exc:
+        session.rollback()
+        raise Conflict("stale") from exc
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def alembic_config(url: str):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(config.MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    cfg.attributes["configure_logger"] = False
+    return cfg
+
+
+def migrate(url: str | None = None) -> None:
+    """Bring the database at ``url`` to the latest migration."""
+    from alembic import command
+
+    url = url or config.database_url()
+    engine = get_engine(url)
+    cfg = alembic_config(url)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def is_empty(engine: Engine | None = None) -> bool:
+    """True when the database has no people, companies or users (a fresh install)."""
+    from sqlalchemy import func, select
+
+    from fleming.models import User
+
+    engine = engine or get_engine()
+    if not inspect(engine).has_table("users"):
+        return True
+    with Session(engine) as session:
+        return session.scalar(select(func.count()).select_from(User)) == 0

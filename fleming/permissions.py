@@ -1,0 +1,54 @@
+"""Who may do what: one table of service operation → roles, checked by every service.
+
+Pages are built from the same table (navigation), but hiding a page is never the protection: each
+service calls ``authorize`` with the logged-in actor before it reads or writes anything.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from fleming.actor import Actor
+from fleming.errors import PermissionDenied
+from fleming.models import Role
+
+A, C, T, P = Role.ADMIN, Role.COORDINATOR, Role.TUTOR, Role.PARTNER
+STAFF = frozenset({A, C, T})
+
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    # accounts
+    "users.list": frozenset({A}),
+    "users.create": frozenset({A}),
+    "users.update": frozenset({A}),
+    "users.unlock": frozenset({A}),
+    "partners.list": frozenset({A, C, T}),
+    # home overviews
+    "overview.centre": frozenset({A, C}),
+    "overview.caseload": frozenset({T, C}),
+    "overview.partner": frozenset({P}),
+    "overview.accounts": frozenset({A}),
+}
+
+
+def allowed(actor: Actor, operation: str) -> bool:
+    roles = PERMISSIONS.get(operation)
+    if roles is None:
+        raise KeyError(f"Unknown operation {operation!r}: add it to fleming.permissions")
+    return actor.role in roles
+
+
+def authorize(*, session: Session | None, actor: Actor, operation: str) -> None:
+    """Raise ``PermissionDenied`` (and audit the attempt) unless ``actor`` may do ``operation``."""
+    if allowed(actor, operation):
+        return
+    if session is not None:
+        from fleming import audit
+
+        audit.record_out_of_band(
+            session=session,
+            actor=actor,
+            action="denied",
+            entity="operation",
+            entity_id=operation,
+        )
+    raise PermissionDenied(operation)
