@@ -13,11 +13,12 @@ Dates and numbers are formatted with Babel in the user's locale (``it_IT`` / ``e
 from __future__ import annotations
 
 import tomllib
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal, format_percent
@@ -25,6 +26,7 @@ from babel.numbers import format_currency, format_decimal, format_percent
 LANGUAGES = ("it", "en")
 DEFAULT_LANGUAGE = "it"
 LOCALES = {"it": "it_IT", "en": "en_GB"}
+CENTRE_TZ = ZoneInfo("Europe/Rome")  # stored datetimes are naive UTC; shown in Milan time
 LOCALES_DIR = Path(__file__).parent / "locales"
 
 
@@ -69,15 +71,20 @@ def enum_label(value: Enum | str | None, lang: str = DEFAULT_LANGUAGE) -> str:
     return str(value)
 
 
-def fmt_date(value: date | datetime | None, lang: str = DEFAULT_LANGUAGE, fmt: str = "medium") -> str:
+def fmt_date(
+    value: date | datetime | None, lang: str = DEFAULT_LANGUAGE, fmt: str = "medium"
+) -> str:
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        return format_datetime(value, format="short", locale=LOCALES[lang])
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return format_datetime(aware, format="short", tzinfo=CENTRE_TZ, locale=LOCALES[lang])
     return format_date(value, format=fmt, locale=LOCALES[lang])
 
 
-def fmt_number(value: float | int | Decimal | None, lang: str = DEFAULT_LANGUAGE, digits: int = 0) -> str:
+def fmt_number(
+    value: float | int | Decimal | None, lang: str = DEFAULT_LANGUAGE, digits: int = 0
+) -> str:
     if value is None:
         return "—"
     pattern = "#,##0" + ("." + "0" * digits if digits else "")

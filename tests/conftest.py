@@ -49,8 +49,9 @@ def _fresh_url(backend: str, tmp_dir: Path) -> str:
 @pytest.fixture(scope="session", params=_backends())
 def migrated_url(request, tmp_path_factory) -> str:
     """A database migrated to head with the reference data, once per backend per test run."""
-    from fleming.db import get_engine, migrate, unit_of_work
     from fleming.reference import seed_reference_data
+
+    from fleming.db import get_engine, migrate, unit_of_work
 
     url = _fresh_url(request.param, tmp_path_factory.mktemp(request.param))
     migrate(url)
@@ -61,9 +62,10 @@ def migrated_url(request, tmp_path_factory) -> str:
 
 def _clean(engine) -> None:
     """Delete every row, then load the reference data again: each test starts the same."""
+    from fleming.reference import seed_reference_data
+
     from fleming.db import unit_of_work
     from fleming.models import Base
-    from fleming.reference import seed_reference_data
 
     with engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):

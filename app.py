@@ -1,0 +1,36 @@
+"""Fleming: page config, login, role-based navigation, run the page. Nothing else."""
+
+import streamlit as st
+
+from fleming import config
+from fleming.ui.auth import login, logout_button
+from fleming.ui.chrome import demo_banner, sidebar_identity
+from fleming.ui.context import language_switch, t
+from fleming.ui.nav import pages_for
+from fleming.ui.startup import demo_mode, ensure_database
+
+st.set_page_config(page_title="Fleming", page_icon=":material/work:", layout="wide")
+language_switch()
+ensure_database()
+is_demo = demo_mode(config.database_url())
+
+actor, authenticator = login()
+if actor is None:
+    if is_demo:
+        demo_banner()
+    st.stop()
+
+sidebar_identity(actor, is_demo)
+logout_button(authenticator)
+specs = pages_for(actor.role)
+pg = st.navigation(
+    {
+        t(section): [
+            st.Page(str(s.path), title=t(s.title_key), icon=s.icon, url_path=s.url_path)
+            for s in specs
+            if s.section_key == section
+        ]
+        for section in dict.fromkeys(s.section_key for s in specs)
+    }
+)
+pg.run()

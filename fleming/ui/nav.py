@@ -1,0 +1,48 @@
+"""The page registry: which screens exist and which roles see them.
+
+``app.py`` builds ``st.navigation`` from it for the logged-in role; each page script's guard names
+the same roles (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from fleming.models import Role
+
+PAGES_DIR = Path(__file__).resolve().parents[2] / "app_pages"
+A, C, T, P = Role.ADMIN, Role.COORDINATOR, Role.TUTOR, Role.PARTNER
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    script: str  # file name in app_pages/
+    title_key: str
+    icon: str
+    roles: frozenset[Role]
+    section_key: str = "nav.section.main"
+
+    @property
+    def path(self) -> Path:
+        return PAGES_DIR / self.script
+
+    @property
+    def url_path(self) -> str:
+        return self.script.removesuffix(".py")
+
+
+PAGES: tuple[PageSpec, ...] = (
+    PageSpec("home.py", "nav.home", ":material/home:", frozenset({A, C, T, P})),
+    PageSpec(
+        "admin_users.py",
+        "nav.users",
+        ":material/manage_accounts:",
+        frozenset({A}),
+        "nav.section.admin",
+    ),
+)
+
+
+def pages_for(role: Role) -> list[PageSpec]:
+    return [p for p in PAGES if role in p.roles]
