@@ -27,7 +27,7 @@ def is_default_database(url: str) -> bool:
 
 
 def cookie_key(secrets_file: Path = SECRETS_FILE) -> str:
-    """The cookie signing key: env var, else secrets file, else a new one written to the secrets file.
+    """The cookie signing key: env var, else the secrets file, else a new key written there.
 
     The secrets file is git-ignored; a key is never committed.
     """

@@ -45,7 +45,7 @@ def make_engine(url: str) -> Engine:
 
 
 def get_engine(url: str | None = None) -> Engine:
-    """The process-wide engine for ``url`` (default: ``FLEMING_DATABASE_URL`` or the SQLite file)."""
+    """The process-wide engine for ``url`` (default: ``FLEMING_DATABASE_URL`` or SQLite)."""
     url = url or config.database_url()
     with _lock:
         engine = _engines.get(url)

@@ -1,4 +1,4 @@
-"""Start-up: migrate the database once per process; fill an empty default database with demo data."""
+"""Start-up: migrate once per process; fill an empty default database with demo data."""
 
 from __future__ import annotations
 
