@@ -1,4 +1,4 @@
-"""The catalogue: every key in both languages, every key used in code exists, every enum labelled."""
+"""The catalogue: both languages for every key, every key used exists, every enum labelled."""
 
 from __future__ import annotations
 

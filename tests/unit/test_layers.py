@@ -30,7 +30,7 @@ def test_no_streamlit_in_services():
 
 
 def test_no_sqlalchemy_in_pages():
-    pages = list((ROOT / "app_pages").glob("*.py")) + [ROOT / "app.py"]
+    pages = [*(ROOT / "app_pages").glob("*.py"), ROOT / "app.py"]
     assert len(pages) > 1
     offenders = [str(p.relative_to(ROOT)) for p in pages if "sqlalchemy" in _imports(p)]
     assert offenders == []
