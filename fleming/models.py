@@ -438,9 +438,7 @@ class ServicePact(Versioned, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(
-        ForeignKey("people.id", ondelete="CASCADE"), unique=True
-    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), unique=True)
     signed_on: Mapped[date] = mapped_column(Date)
     tutor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     meeting_every_days: Mapped[int] = mapped_column(Integer, default=30)
@@ -566,9 +564,7 @@ class WorkshopAttendance(Base):
 class Competence(Versioned, Base):
     __tablename__ = "competences"
     __table_args__ = (
-        CheckConstraint(
-            "area <> 'technical' OR trade_id IS NOT NULL", name="technical_has_trade"
-        ),
+        CheckConstraint("area <> 'technical' OR trade_id IS NOT NULL", name="technical_has_trade"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -734,9 +730,7 @@ class Vacancy(Versioned, Base):
     contract_offered: Mapped[str | None] = mapped_column(String(100))
     hours_percent: Mapped[int] = mapped_column(Integer, default=100)
     municipality_code: Mapped[str | None] = mapped_column(String(6))
-    min_italian_level: Mapped[CefrLevel] = mapped_column(
-        enum_type(CefrLevel, "min_italian_level")
-    )
+    min_italian_level: Mapped[CefrLevel] = mapped_column(enum_type(CefrLevel, "min_italian_level"))
     start_date: Mapped[date | None] = mapped_column(Date)
     deadline: Mapped[date | None] = mapped_column(Date)
     status: Mapped[VacancyStatus] = mapped_column(
@@ -862,17 +856,13 @@ class Internship(Versioned, Base):
             "part_time_percent IS NULL OR part_time_percent BETWEEN 1 AND 100",
             name="part_time_range",
         ),
-        CheckConstraint(
-            "(status = 'active') = (outcome IS NULL)", name="outcome_iff_ended"
-        ),
+        CheckConstraint("(status = 'active') = (outcome IS NULL)", name="outcome_iff_ended"),
         Index("ix_internships_start", "start_date"),
         Index("ix_internships_status_end", "status", "planned_end_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(
-        ForeignKey("people.id", ondelete="RESTRICT"), index=True
-    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="RESTRICT"), index=True)
     company_id: Mapped[int] = mapped_column(
         ForeignKey("companies.id", ondelete="RESTRICT"), index=True
     )
