@@ -1,0 +1,138 @@
+"""Field validators shared by forms, imports and tests: each rule lives here once.
+
+Each returns the normalised value or raises ``ValidationError(field, message_key, **params)``;
+the message key is translated where it is shown.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from stdnum.it import codicefiscale, iva
+
+from fleming.errors import ValidationError
+from fleming.models import Sex
+
+_OMOCODIA = str.maketrans("LMNPQRSTUV", "0123456789")
+
+
+def _clean_code(text: str | None) -> str:
+    return re.sub(r"[\s\-.]", "", text or "").upper()
+
+
+@dataclass(frozen=True)
+class TaxCodeInfo:
+    """What a tax code says about its holder (nothing, for an 11-digit provisional code)."""
+
+    code: str
+    provisional: bool
+    birth_date: date | None = None
+    sex: Sex | None = None
+    belfiore: str | None = None  # birthplace: an Italian comune, or Z### for a foreign country
+
+
+def parse_tax_code(text: str | None, field: str = "tax_code") -> TaxCodeInfo:
+    """Accept a 16-character *codice fiscale* (checksum, *omocodia*) or an 11-digit provisional code.
+
+    The 11-digit numeric code is the provisional one given to asylum seekers; it has the same
+    check digit as a *partita IVA*.
+    """
+    code = _clean_code(text)
+    if not code:
+        raise ValidationError(field, "error.required")
+    if len(code) == 11:
+        if not code.isdigit() or not iva.is_valid(code):
+            raise ValidationError(field, "validators.tax_code.provisional_invalid")
+        return TaxCodeInfo(code=code, provisional=True)
+    if len(code) != 16:
+        raise ValidationError(field, "validators.tax_code.length")
+    if not codicefiscale.is_valid(code):
+        raise ValidationError(field, "validators.tax_code.invalid")
+    place = code[11] + code[12:15].translate(_OMOCODIA)
+    return TaxCodeInfo(
+        code=code,
+        provisional=False,
+        birth_date=codicefiscale.get_birth_date(code),
+        sex=Sex(codicefiscale.get_gender(code)),
+        belfiore=place,
+    )
+
+
+def normalise_phone(text: str | None, field: str = "phone", region: str = "IT") -> str | None:
+    """An Italian-default phone number in E.164 (``+39…``); empty means none."""
+    raw = (text or "").strip()
+    if not raw:
+        return None
+    if len(raw) > 30:
+        raise ValidationError(field, "validators.phone.invalid")
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        raise ValidationError(field, "validators.phone.invalid") from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(field, "validators.phone.invalid")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_email(text: str | None, field: str = "email") -> str | None:
+    """A syntactically valid e-mail address (no DNS look-up); empty means none."""
+    raw = (text or "").strip()
+    if not raw:
+        return None
+    try:
+        return validate_email(raw, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise ValidationError(field, "validators.email.invalid") from None
+
+
+def normalise_vat_number(text: str | None, field: str = "vat_number") -> str:
+    """An 11-digit *partita IVA* with a valid check digit."""
+    code = _clean_code(text).removeprefix("IT")
+    if not code:
+        raise ValidationError(field, "error.required")
+    if len(code) != 11 or not code.isdigit() or not iva.is_valid(code):
+        raise ValidationError(field, "validators.vat.invalid")
+    return code
+
+
+def not_in_future(value: date | None, field: str, today: date | None = None) -> date | None:
+    if value is not None and value > (today or date.today()):
+        raise ValidationError(field, "validators.date.future")
+    return value
+
+
+def end_not_before_start(start: date | None, end: date | None, field: str) -> None:
+    if start is not None and end is not None and end < start:
+        raise ValidationError(field, "validators.date.end_before_start")
+
+
+def int_in_range(value: object, field: str, low: int, high: int) -> int:
+    try:
+        number = int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValidationError(field, "validators.number.invalid") from None
+    if isinstance(value, float) and not value.is_integer():
+        raise ValidationError(field, "validators.number.invalid")
+    if not low <= number <= high:
+        raise ValidationError(field, "validators.number.range", low=low, high=high)
+    return number
+
+
+def required_text(value: str | None, field: str, max_length: int = 200) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise ValidationError(field, "error.required")
+    if len(text) > max_length:
+        raise ValidationError(field, "validators.text.too_long", n=max_length)
+    return text
+
+
+def optional_text(value: str | None, field: str, max_length: int = 2000) -> str | None:
+    text = (value or "").strip()
+    if len(text) > max_length:
+        raise ValidationError(field, "validators.text.too_long", n=max_length)
+    return text or None
