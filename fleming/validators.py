@@ -36,7 +36,7 @@ class TaxCodeInfo:
 
 
 def parse_tax_code(text: str | None, field: str = "tax_code") -> TaxCodeInfo:
-    """Accept a 16-character *codice fiscale* (checksum, *omocodia*) or an 11-digit provisional code.
+    """Accept a 16-character *codice fiscale* (checksum, *omocodia*) or an 11-digit one.
 
     The 11-digit numeric code is the provisional one given to asylum seekers; it has the same
     check digit as a *partita IVA*.

@@ -1,4 +1,4 @@
-"""Validators, with hypothesis for the free-text parsers: no crash, a clear field error or a value."""
+"""Validators; hypothesis for the free-text parsers: no crash, a clear field error or a value."""
 
 from __future__ import annotations
 
