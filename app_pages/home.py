@@ -40,7 +40,7 @@ if actor.role in (Role.ADMIN, Role.COORDINATOR):
         ]
     )
 
-if actor.role in (Role.TUTOR, Role.COORDINATOR):
+if actor.role is Role.TUTOR:
     with unit_of_work(engine()) as session:
         cl = overview.caseload(session=session, actor=actor)
     st.subheader(t("home.caseload.heading"))

@@ -66,17 +66,25 @@ def _locked_message(exc: AccountLocked) -> str:
 def login() -> tuple[Actor | None, stauth.Authenticate]:
     """Render the login form until someone logs in; return the actor once they have."""
     authenticator = _authenticator()
+    # The library leaves its form on screen in the run that logs the user in. Draw it in a box we
+    # can clear, and set the re-login cookie after clearing it, outside the box, so the cookie
+    # component still reaches the browser.
+    cookies = authenticator.cookie_controller
+    set_cookie, cookie_due = cookies.set_cookie, []
+    cookies.set_cookie = lambda: cookie_due.append(True)
+    box = st.empty()
     try:
-        authenticator.login(
-            location="main",
-            fields={
-                "Form name": t("login.title"),
-                "Username": t("login.username"),
-                "Password": t("login.password"),
-                "Login": t("login.submit"),
-            },
-            key="fleming_login",
-        )
+        with box.container():
+            authenticator.login(
+                location="main",
+                fields={
+                    "Form name": t("login.title"),
+                    "Username": t("login.username"),
+                    "Password": t("login.password"),
+                    "Login": t("login.submit"),
+                },
+                key="fleming_login",
+            )
     except AccountLocked as exc:
         st.session_state["authentication_status"] = None
         st.error(_locked_message(exc), icon=":material/lock:")
@@ -87,6 +95,9 @@ def login() -> tuple[Actor | None, stauth.Authenticate]:
         return None, authenticator
 
     status = st.session_state.get("authentication_status")
+    if status is True and cookie_due:
+        box.empty()
+        set_cookie()
     if status is False:
         st.error(t("login.failed"), icon=":material/error:")
         return None, authenticator
