@@ -11,7 +11,7 @@ model type          pandas dtype      note
 Integer             ``Int64``         nullable, so a NULL is reported, not cast away
 String, Text, Enum  ``str``           pandas 3's string dtype (NaN for NULL)
 Boolean             ``boolean``       nullable
-Date, DateTime      ``datetime64``    dates are midnight timestamps
+Date, DateTime      ``datetime64``    microseconds; dates are midnight timestamps
 Numeric, Float      ``float64``
 JSON                ``object``
 ==================  ================  ===================================================
@@ -33,9 +33,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import sqlalchemy as sa
+from pandera import dtypes
+from pandera.engines import pandas_engine
 from pandera.typing import Series
 
 from fleming.auth import USERNAME_RE
@@ -68,16 +71,39 @@ from fleming.models import (
     VacancyStatus,
 )
 
+
+@pandas_engine.Engine.register_dtype
+@dtypes.immutable(init=True)
+class WideDateTime(pandas_engine.DateTime):
+    """``datetime64[us]``: pandera's ``DateTime`` is nanoseconds, which stop in 2262.
+
+    A mistyped year (2999) or a sentinel date (9999-12-31) would make the whole column fail to
+    convert, hiding which row is wrong; microseconds reach far enough to report the value.
+    """
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "type", np.dtype("datetime64[us]"))
+
+    def check(self, pandera_dtype: Any, data_container: Any = None) -> bool:
+        # The engine maps every datetime64 unit to nanoseconds: look at the data itself.
+        if data_container is not None:
+            return data_container.dtype == self.type
+        return getattr(pandera_dtype, "type", None) == self.type
+
+    def __str__(self) -> str:
+        return "datetime64[us]"
+
+
 # Types of the columns (pandas dtypes, see the table in the module docstring).
 Int = pd.Int64Dtype
 Bool = pd.BooleanDtype
 Text = str
-Timestamp = pa.DateTime
+Timestamp = WideDateTime
 Float = float
 Json = object
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+$"
-TAX_CODE_PATTERN = r"^[0-9A-Z]{11}(?:[0-9A-Z]{5})?$"  # codice fiscale: 16 chars, or 11 digits
+TAX_CODE_PATTERN = r"^(?:[0-9]{11}|[0-9A-Z]{16})$"  # codice fiscale, or the 11-digit provisional
 VAT_NUMBER_PATTERN = r"^[0-9]{11}$"  # partita IVA
 COUNTRY_PATTERN = r"^[A-Z]{2}$"  # ISO 3166-1 alpha-2
 MUNICIPALITY_PATTERN = r"^[0-9]{6}$"  # ISTAT municipality code
