@@ -27,6 +27,16 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "overview.caseload": frozenset({T, C}),
     "overview.partner": frozenset({P}),
     "overview.accounts": frozenset({A}),
+    # matching and shortlists (tutors read, and propose their own people)
+    "matching.rank": frozenset({C, T}),
+    "matching.export": frozenset({C, T}),
+    "matching.settings.update": frozenset({C}),
+    "matching.vacancies_for_person": frozenset({A, C, T}),
+    "shortlists.view": frozenset({C, T}),
+    "shortlists.add": frozenset({C, T}),
+    "shortlists.move": frozenset({C}),
+    "shortlists.share": frozenset({C}),
+    "shortlists.view_shared": frozenset({P}),
 }
 
 

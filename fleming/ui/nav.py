@@ -34,6 +34,7 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("home.py", "nav.home", ":material/home:", frozenset({A, C, T, P})),
+    PageSpec("matching.py", "nav.matching", ":material/join_inner:", frozenset({C, T})),
     PageSpec(
         "admin_users.py",
         "nav.users",
