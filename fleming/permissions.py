@@ -37,6 +37,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "shortlists.move": frozenset({C}),
     "shortlists.share": frozenset({C}),
     "shortlists.view_shared": frozenset({P}),
+    # coordinators' dashboard: aggregated figures only; the fairness view (outcomes by sex,
+    # citizenship, protection status, fragility) is for coordinators alone
+    "kpi.view": frozenset({A, C}),
+    "kpi.gap": frozenset({A, C}),
+    "kpi.export": frozenset({A, C}),
+    "kpi.fairness": frozenset({C}),
 }
 
 
