@@ -261,3 +261,24 @@ def test_check_reports_rows_the_database_allows_but_the_schema_forbids(demo_url,
     birth_line = next(line for line in out.splitlines() if "column=birth_date" in line)
     assert f"row=id={second}" in birth_line and "not_in_future" in birth_line
     assert "2999-01-01" in birth_line
+
+
+# --------------------------------------------------------------------------- both backends
+def test_init_create_user_and_check_on_each_backend(engine, scripted, monkeypatch, capsys):
+    from fleming.demo import generate
+
+    url = engine.url.render_as_string(hide_password=False)
+    assert _init(url) == 0
+    monkeypatch.setenv(cli.NEW_USER_PASSWORD_ENV, "a long tutor password")
+    assert cli.main(["create-user", "--database-url", url, *_maria("tutor")]) == 0
+    assert [u.username for u in _users(url)] == ["admin", "m.rossi"]
+    assert cli.main(["check", "--database-url", url]) == 0
+
+    generate(engine, scale=0.05, seed=5, reset=True)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE companies SET municipality_code = 'MILANO' WHERE id = 1"))
+    capsys.readouterr()
+    assert cli.main(["check", "--database-url", url]) == 1
+    out = capsys.readouterr().out
+    assert "companies: 1 violation" in out
+    assert "column=municipality_code" in out and "row=id=1" in out and "'MILANO'" in out
