@@ -26,6 +26,8 @@ NOTICE_KEY = "fleming_login_notice"
 def _authenticator() -> stauth.Authenticate:
     with unit_of_work(engine()) as session:
         credentials = auth.credentials(session=session)
+    if not credentials["usernames"]:
+        st.warning(t("login.no_accounts"), icon=":material/person_add:")
     authenticator = stauth.Authenticate(
         credentials,
         cookie_name=COOKIE_NAME,

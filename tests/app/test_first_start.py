@@ -34,4 +34,5 @@ def test_other_database_is_migrated_but_not_filled(tmp_path, monkeypatch):
     assert _count(url, User) == 0
     assert _count(url, Person) == 0
     assert not at.info  # no demo banner
+    assert "python -m fleming init" in at.warning[0].value
     assert [w.label for w in at.text_input] == ["Nome utente", "Password"]
