@@ -27,6 +27,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "overview.caseload": frozenset({T, C}),
     "overview.partner": frozenset({P}),
     "overview.accounts": frozenset({A}),
+    # competence grid: coordinators and admins keep the catalogue; tutors and coordinators
+    # (trainers use a tutor account) rate people and classes; staff read progress and export it
+    "competences.list": frozenset({A, C, T}),
+    "competences.manage": frozenset({A, C}),
+    "competences.view": frozenset({A, C, T}),
+    "competences.rate": frozenset({C, T}),
+    "competences.export": frozenset({A, C, T}),
     # matching and shortlists (tutors read, and propose their own people)
     "matching.rank": frozenset({C, T}),
     "matching.export": frozenset({C, T}),
