@@ -36,6 +36,27 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("home.py", "nav.home", ":material/home:", frozenset({A, C, T, P})),
     PageSpec("matching.py", "nav.matching", ":material/join_inner:", frozenset({C, T})),
     PageSpec(
+        "competence_grid.py",
+        "nav.competence_grid",
+        ":material/fact_check:",
+        frozenset({C, T}),
+        "nav.section.competences",
+    ),
+    PageSpec(
+        "workshop_grid.py",
+        "nav.workshop_grid",
+        ":material/groups:",
+        frozenset({C, T}),
+        "nav.section.competences",
+    ),
+    PageSpec(
+        "competences.py",
+        "nav.competences",
+        ":material/checklist:",
+        frozenset({A, C, T}),
+        "nav.section.competences",
+    ),
+    PageSpec(
         "admin_users.py",
         "nav.users",
         ":material/manage_accounts:",
