@@ -18,6 +18,7 @@ import getpass
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TextIO
 
 from fleming import __version__, config
@@ -313,6 +314,35 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     return 1
 
 
+def cmd_backup(args: argparse.Namespace, out: TextIO) -> int:
+    from fleming.backup import backup, fingerprints
+
+    url = args.database_url
+    _require_schema(url)
+    engine = _engine(url)
+    path = backup(engine, Path(args.path))
+    tables = fingerprints(engine)
+    rows = sum(f.rows for name, f in tables.items() if name != "alembic_version")
+    print(f"Backup written to {path} ({len(tables)} tables, {rows} rows).", file=out)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, out: TextIO) -> int:
+    from fleming.backup import fingerprints, restore
+
+    url = args.database_url
+    if not args.yes:
+        answer = _ask(f"Replace ALL data in {_safe_url(url)} with {args.path}? Type 'yes'")
+        if answer.strip().lower() != "yes":
+            raise CliError("restore cancelled")
+    engine = _engine(url)
+    restore(engine, Path(args.path))
+    tables = fingerprints(engine)
+    rows = sum(f.rows for name, f in tables.items() if name != "alembic_version")
+    print(f"Restored {args.path} ({len(tables)} tables, {rows} rows).", file=out)
+    return 0
+
+
 # --------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
@@ -382,6 +412,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--chunk-size", type=int, default=50_000, help=argparse.SUPPRESS)
     check.set_defaults(handler=cmd_check)
+
+    bkp = commands.add_parser(
+        "backup",
+        parents=[common],
+        help="write a consistent copy of the database to PATH",
+        description="SQLite: the online backup API. PostgreSQL: pg_dump (custom format).",
+    )
+    bkp.add_argument("path", metavar="PATH")
+    bkp.set_defaults(handler=cmd_backup)
+
+    rst = commands.add_parser(
+        "restore",
+        parents=[common],
+        help="replace the database's content with a backup",
+        description="SQLite: the online backup API. PostgreSQL: pg_restore --clean.",
+    )
+    rst.add_argument("path", metavar="PATH")
+    rst.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    rst.set_defaults(handler=cmd_restore)
     return parser
 
 
