@@ -1,5 +1,6 @@
 """Matching: rank people for a vacancy, explain every score, build and share the shortlist."""
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -357,7 +358,9 @@ with tab_rank:
         st.caption(" · ".join(counts))
         reasons_col = mv.reasons_column(excluded)
         ex_columns = {
-            mine_col: ["★" if x == actor.id else "" for x in excluded["tutor_id"]],
+            mine_col: np.where(
+                (excluded["tutor_id"] == actor.id).fillna(False).to_numpy(dtype=bool), "★", ""
+            ),
             t("matching.col.person"): (excluded["first_name"] + " " + excluded["last_name"])
             .astype(str)
             .to_list(),
