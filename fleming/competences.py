@@ -56,6 +56,7 @@ from fleming.models import (
     utcnow,
 )
 from fleming.permissions import authorize
+from fleming.reference import fold as _fold
 from fleming.validators import not_in_future
 
 # --------------------------------------------------------------------------- level scale
@@ -533,11 +534,6 @@ def filter_esco_skills(
         labels = (out["preferredLabel"] + "\n" + out["altLabels"]).map(_fold)
         out = out[labels.str.contains(needle, regex=False)]
     return out.head(limit) if limit is not None else out
-
-
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
 
 
 @dataclass(frozen=True)
