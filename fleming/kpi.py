@@ -985,7 +985,9 @@ def competence_gap(
     """What to teach next: for the open vacancies created in the last ``months`` months, each
     competence asked for at a level, the vacancies and positions asking for it, the people able
     to take a job now whose latest rating reaches that level, and the gap (positions - holders),
-    ranked within each vacancy trade (window ``row_number``)."""
+    ranked within each vacancy trade (window ``row_number``). A competence asked in several
+    trades is measured against the same people: ``all_positions`` (window ``SUM`` over the
+    trades) and ``all_gap`` give the centre-wide shortage."""
     authorize(session=session, actor=actor, operation="kpi.gap")
     requirements, _demand, supply = _gap_sources(session, filters, months)
     per_trade = (
@@ -1014,6 +1016,9 @@ def competence_gap(
             per_trade.c.positions,
             supply.c.holders,
             gap.label("gap"),
+            func.sum(per_trade.c.positions)
+            .over(partition_by=(per_trade.c.competence_id, per_trade.c.level))
+            .label("all_positions"),
             func.row_number()
             .over(
                 partition_by=per_trade.c.trade_id,
@@ -1051,9 +1056,11 @@ def competence_gap(
             "positions",
             "holders",
             "gap",
+            "all_positions",
             "rank",
         ],
     )
+    frame["all_gap"] = frame["all_positions"] - frame["holders"]
     frame["area"] = frame["area"].map(lambda a: a.value if hasattr(a, "value") else a)
     return ks.CompetenceGap.validate(frame)
 

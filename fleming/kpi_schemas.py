@@ -138,7 +138,9 @@ class CompetenceGap(_Frame):
     positions: Series[Int] = pa.Field(ge=1)
     holders: Series[Int] = _count()
     gap: Series[Int]
+    all_positions: Series[Int] = pa.Field(ge=1)
     rank: Series[Int] = pa.Field(ge=1)
+    all_gap: Series[Int]
 
 
 class WorkshopSuggestion(_Frame):

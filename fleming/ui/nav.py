@@ -57,6 +57,19 @@ PAGES: tuple[PageSpec, ...] = (
         "nav.section.competences",
     ),
     PageSpec(
+        "kpi.py", "nav.kpi", ":material/monitoring:", frozenset({A, C}), "nav.section.analysis"
+    ),
+    PageSpec(
+        "kpi_gap.py", "nav.kpi_gap", ":material/school:", frozenset({A, C}), "nav.section.analysis"
+    ),
+    PageSpec(
+        "kpi_fairness.py",
+        "nav.kpi_fairness",
+        ":material/balance:",
+        frozenset({C}),
+        "nav.section.analysis",
+    ),
+    PageSpec(
         "admin_users.py",
         "nav.users",
         ":material/manage_accounts:",

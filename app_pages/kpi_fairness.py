@@ -1,0 +1,66 @@
+"""Fairness of outcomes: hire and shortlisting rates by sex, citizenship, protection, fragility."""
+
+import streamlit as st
+
+from fleming.kpi import SMALL_GROUP
+from fleming.kpi_charts import export_frame, fairness_chart, fairness_reading
+from fleming.models import Role
+from fleming.ui.charts import chart_with_data, kpi_frame, sidebar_filters
+from fleming.ui.context import lang, t
+from fleming.ui.guard import require_role
+
+actor = require_role(Role.COORDINATOR)
+
+st.title(t("kpi.fairness.title"))
+filters = sidebar_filters(actor, "kpi_fairness")
+st.caption(t("kpi.fairness.caption"))
+st.caption(t("kpi.fairness.shortlist_note"))
+
+with st.spinner():
+    fairness = kpi_frame("fairness", filters, actor)
+
+small = fairness[fairness["small_interns"] | fairness["small_intake"]]
+if not small.empty:
+    st.warning(
+        t("kpi.fairness.small_warning", n=SMALL_GROUP, groups=", ".join(small["label"])),
+        icon=":material/warning:",
+    )
+
+for dimension in ("sex", "citizenship", "protection", "fragility"):
+    st.subheader(t(f"kpi.dimension.{dimension}.title"))
+    rows = fairness[fairness["dimension"] == dimension]
+    left, right = st.columns(2)
+    with left:
+        chart_with_data(
+            fairness_chart(fairness, dimension, "hire", lang()),
+            rows,
+            fairness_reading(fairness, dimension, lang()),
+            key=f"kpi_fairness_{dimension}_hire",
+        )
+    with right:
+        chart_with_data(
+            fairness_chart(fairness, dimension, "shortlist", lang()),
+            rows,
+            fairness_reading(fairness, dimension, lang(), "shortlist"),
+            key=f"kpi_fairness_{dimension}_shortlist",
+        )
+
+st.subheader(t("kpi.fairness.table"))
+columns = [
+    "label",
+    "interns_ended",
+    "hired",
+    "hire_rate",
+    "intake",
+    "shortlisted",
+    "shortlisting_rate",
+]
+st.dataframe(
+    export_frame(fairness[columns], lang()),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        t("kpi.col.hire_rate"): st.column_config.NumberColumn(format="percent"),
+        t("kpi.col.shortlisting_rate"): st.column_config.NumberColumn(format="percent"),
+    },
+)
