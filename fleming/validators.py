@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -136,3 +137,85 @@ def optional_text(value: str | None, field: str, max_length: int = 2000) -> str 
     if len(text) > max_length:
         raise ValidationError(field, "validators.text.too_long", n=max_length)
     return text or None
+
+
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_ATECO_CODE = re.compile(r"^[0-9]{2}(?:\.[0-9]{1,2}){0,2}$")
+
+
+def normalise_website(text: str | None, field: str = "website") -> str | None:
+    """An http(s) address; ``www.example.it`` becomes ``https://www.example.it``. Empty: none."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    raw = (text or "").strip()
+    if not raw:
+        return None
+    if len(raw) > 300 or any(c.isspace() for c in raw):
+        raise ValidationError(field, "validators.website.invalid")
+    if "://" not in raw:
+        raw = "https://" + raw
+    try:
+        parts = urlsplit(raw)
+        host = (parts.hostname or "").rstrip(".")
+        port = parts.port
+    except ValueError:
+        raise ValidationError(field, "validators.website.invalid") from None
+    labels = host.split(".")
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or parts.username is not None
+        or len(labels) < 2
+        or not all(_HOST_LABEL.match(label) for label in labels)
+        or not labels[-1].isalpha()
+    ):
+        raise ValidationError(field, "validators.website.invalid")
+    netloc = host if port is None else f"{host}:{port}"
+    url = urlunsplit((parts.scheme.lower(), netloc, parts.path, parts.query, parts.fragment))
+    if len(url) > 300:
+        raise ValidationError(field, "validators.website.invalid")
+    return url
+
+
+def normalise_ateco(text: str | None, field: str = "ateco_code") -> str:
+    """An ATECO 2007 code of a known division: ``56``, ``56.1``, ``56.10`` or ``56.10.11``."""
+    from fleming.reference import ateco_division
+
+    code = (text or "").strip().replace(" ", "")
+    if not code:
+        raise ValidationError(field, "error.required")
+    if not _ATECO_CODE.match(code) or ateco_division(code) is None:
+        raise ValidationError(field, "validators.ateco.unknown", code=code[:20])
+    return code
+
+
+@cache
+def _comuni_by_folded_name() -> dict[str, tuple[str, ...]]:
+    from fleming.reference import comuni, fold
+
+    out: dict[str, list[str]] = {}
+    for c in comuni():
+        out.setdefault(fold(c.name), []).append(c.istat_code)
+    return {name: tuple(codes) for name, codes in out.items()}
+
+
+def normalise_municipality(text: str | None, field: str = "municipality_code") -> str | None:
+    """The ISTAT code of an Italian comune, given its code or its exact name. Empty: none.
+
+    A name shared by comuni of different provinces is refused as ambiguous (use the code).
+    """
+    from fleming.reference import comune_by_code, fold
+
+    raw = (text or "").strip()
+    if not raw:
+        return None
+    if raw.isdigit():
+        found = comune_by_code(raw.zfill(6))
+        if found is None:
+            raise ValidationError(field, "validators.municipality.unknown", name=raw[:40])
+        return found.istat_code
+    matches = _comuni_by_folded_name().get(fold(raw), ())
+    if not matches:
+        raise ValidationError(field, "validators.municipality.unknown", name=raw[:40])
+    if len(matches) > 1:
+        raise ValidationError(field, "validators.municipality.ambiguous", name=raw[:40])
+    return matches[0]
