@@ -27,6 +27,23 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "overview.caseload": frozenset({T, C}),
     "overview.partner": frozenset({P}),
     "overview.accounts": frozenset({A}),
+    # companies and vacancies: coordinators run the employer network; tutors read it (they look
+    # for host companies and follow their people's internships) and log their own scouting calls
+    "companies.list": frozenset({A, C, T}),
+    "companies.view": frozenset({A, C, T}),
+    "companies.create": frozenset({A, C}),
+    "companies.update": frozenset({A, C}),
+    "companies.contacts": frozenset({A, C}),
+    "companies.scouting": frozenset({A, C, T}),
+    "companies.conventions": frozenset({A, C}),
+    "companies.courses": frozenset({A, C}),
+    "companies.import": frozenset({A, C}),
+    "companies.export": frozenset({A, C}),
+    "vacancies.list": frozenset({A, C, T}),
+    "vacancies.view": frozenset({A, C, T}),
+    "vacancies.create": frozenset({A, C}),
+    "vacancies.update": frozenset({A, C}),
+    "vacancies.export": frozenset({A, C}),
     # competence grid: coordinators and admins keep the catalogue; tutors and coordinators
     # (trainers use a tutor account) rate people and classes; staff read progress and export it
     "competences.list": frozenset({A, C, T}),
