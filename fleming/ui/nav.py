@@ -57,6 +57,34 @@ PAGES: tuple[PageSpec, ...] = (
         "nav.section.competences",
     ),
     PageSpec(
+        "companies.py",
+        "nav.companies",
+        ":material/apartment:",
+        frozenset({A, C, T}),
+        "nav.section.companies",
+    ),
+    PageSpec(
+        "company.py",
+        "nav.company",
+        ":material/domain:",
+        frozenset({A, C, T}),
+        "nav.section.companies",
+    ),
+    PageSpec(
+        "vacancies.py",
+        "nav.vacancies",
+        ":material/work:",
+        frozenset({A, C, T}),
+        "nav.section.companies",
+    ),
+    PageSpec(
+        "company_import.py",
+        "nav.company_import",
+        ":material/upload_file:",
+        frozenset({A, C}),
+        "nav.section.companies",
+    ),
+    PageSpec(
         "kpi.py", "nav.kpi", ":material/monitoring:", frozenset({A, C}), "nav.section.analysis"
     ),
     PageSpec(
