@@ -426,7 +426,8 @@ def internships_by_month(
     authorize(session=session, actor=actor, operation="kpi.view")
     d = dialect(session)
     target = float(setting(session, TARGET_PER_YEAR_KEY))
-    months = months_table(filters.start, filters.end)
+    # months up to the reference day: a month still to come has nothing to count
+    months = months_table(filters.start, max(filters.start, filters.reference_day()))
     started = (
         _internships(month_key(Internship.start_date, d).label("month"), func.count().label("n"))
         .where(Internship.start_date.between(filters.start, filters.end))
@@ -720,7 +721,8 @@ def partners_over_time(
     companies first contacted by scouting in the month, and companies that became partners."""
     authorize(session=session, actor=actor, operation="kpi.view")
     d = dialect(session)
-    months = months_table(filters.start, filters.end)
+    # months up to the reference day: a month still to come has nothing to count
+    months = months_table(filters.start, max(filters.start, filters.reference_day()))
     company_conds = _company_conditions(filters)
     active = (
         select(months.c.month, func.count(func.distinct(Convention.company_id)).label("n"))

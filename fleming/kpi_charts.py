@@ -199,9 +199,10 @@ class ChartSpec:
 
 # =========================================================================== internships
 def internships_chart(
-    monthly: pd.DataFrame, lang: str, width: int | str = "container"
+    monthly: pd.DataFrame, lang: str, width: int | str = "container", part: str = "monthly"
 ) -> alt.TopLevelMixin:
-    """Bars of internships started per month, and the running total against the target."""
+    """``part="monthly"``: bars of internships started per month against the monthly target;
+    ``part="cumulative"``: the running total against the prorated target."""
     if monthly.empty:
         return finish(empty_chart(lang, width), lang)
     data = monthly.assign(
@@ -236,24 +237,22 @@ def internships_chart(
     monthly_target = (
         alt.Chart(data.head(1)).mark_rule(color=DARK, strokeDash=[6, 4]).encode(y="target:Q")
     )
-    monthly_target_label = (
-        alt.Chart(data.head(1))
-        .mark_text(align="left", dx=2, dy=-6, color=DARK, fontSize=11)
-        .encode(
-            x=alt.value(0),
-            y="target:Q",
-            text=alt.value(
-                _t(
-                    "kpi.chart.monthly_target",
-                    lang,
-                    value=_num(float(data["target"].iloc[0]), lang),
-                )
+    if part == "monthly":
+        return finish(
+            (bars + labels + monthly_target).properties(
+                width=width,
+                height=240,
+                title=alt.TitleParams(
+                    _t("kpi.chart.internships_monthly", lang),
+                    subtitle=_t(
+                        "kpi.chart.monthly_target",
+                        lang,
+                        value=_num(float(data["target"].iloc[0]), lang),
+                    ),
+                ),
             ),
+            lang,
         )
-    )
-    monthly_chart = (bars + labels + monthly_target + monthly_target_label).properties(
-        width=width, height=220, title=_t("kpi.chart.internships_monthly", lang)
-    )
     base = alt.Chart(data).encode(x=month_band, tooltip=tooltip)
     cumulative = base.mark_line(color=BLUE, point=True, strokeWidth=2).encode(
         y=alt.Y("cumulative:Q", title=_t("kpi.axis.cumulative", lang))
@@ -262,11 +261,6 @@ def internships_chart(
         y="cumulative_target:Q"
     )
     last = data.tail(1)
-    target_label = (
-        alt.Chart(last)
-        .mark_text(align="right", dx=-4, dy=-8, color=DARK, fontSize=11)
-        .encode(x="yearmonth(month):O", y="cumulative_target:Q", text="target_label:N")
-    )
     total_label = (
         alt.Chart(last)
         .mark_text(align="right", dx=-4, dy=14, color=BLUE, fontSize=11)
@@ -274,10 +268,30 @@ def internships_chart(
             x="yearmonth(month):O", y="cumulative:Q", text=alt.Text("cumulative:Q", format=",d")
         )
     )
-    running = (cumulative + target + target_label + total_label).properties(
-        width=width, height=220, title=_t("kpi.chart.internships_cumulative", lang)
+    running = (cumulative + target + total_label).properties(
+        width=width,
+        height=240,
+        title=alt.TitleParams(
+            _t("kpi.chart.internships_cumulative", lang),
+            subtitle=_t("kpi.chart.cumulative_target_note", lang),
+        ),
     )
-    return finish(alt.vconcat(monthly_chart, running), lang)
+    return finish(running, lang)
+
+
+def internships_cumulative_reading(monthly: pd.DataFrame, lang: str) -> str:
+    if monthly.empty or int(monthly["cumulative"].iloc[-1]) == 0:
+        return _t("kpi.reading.internships_none", lang)
+    last = monthly.iloc[-1]
+    diff = int(last["cumulative"]) - round(float(last["cumulative_target"]))
+    key = "kpi.reading.cumulative_ahead" if diff >= 0 else "kpi.reading.cumulative_behind"
+    return _t(
+        key,
+        lang,
+        n=_num(int(last["cumulative"]), lang),
+        target=_num(float(last["cumulative_target"]), lang),
+        diff=_num(abs(diff), lang),
+    )
 
 
 def internships_reading(yearly: pd.DataFrame, filters: KpiFilters, lang: str) -> str:
@@ -339,18 +353,14 @@ def hire_rate_chart(
         text=alt.Text("hire_rate:Q", format=".0%")
     )
     rule = alt.Chart(data.head(1)).mark_rule(color=DARK, strokeDash=[6, 4]).encode(y="target:Q")
-    rule_label = (
-        alt.Chart(data.head(1))
-        .mark_text(align="left", dx=4, dy=-6, color=DARK, fontSize=11)
-        .encode(
-            x=alt.value(0),
-            y="target:Q",
-            text=alt.value(_t("kpi.chart.target_label", lang, value=_pct(targets.hire_rate, lang))),
-        )
-    )
     return finish(
-        (bars + labels + rule + rule_label).properties(
-            width=width, height=260, title=_t("kpi.chart.hire_rate", lang)
+        (bars + labels + rule).properties(
+            width=width,
+            height=260,
+            title=alt.TitleParams(
+                _t("kpi.chart.hire_rate", lang),
+                subtitle=_t("kpi.chart.target_label", lang, value=_pct(targets.hire_rate, lang)),
+            ),
         ),
         lang,
     )
@@ -389,7 +399,11 @@ def contract_mix_chart(
         .mark_bar(color=BLUE, opacity=0.85)
         .encode(
             y=y,
-            x=alt.X("hires:Q", title=_t("kpi.col.hires", lang)),
+            x=alt.X(
+                "hires:Q",
+                title=_t("kpi.col.hires", lang),
+                scale=alt.Scale(domain=[0, 1.35 * max(1, int(mix["hires"].max()))]),
+            ),
             tooltip=[
                 alt.Tooltip("label:N", title=_t("kpi.col.contract_type", lang)),
                 alt.Tooltip("hires:Q", title=_t("kpi.col.hires", lang), format=",d"),
@@ -475,7 +489,7 @@ def foreign_chart(
         text="text:N", x=alt.X("people:Q", stack="zero")
     )
     return finish(
-        (bars + text).properties(width=width, height=140, title=_t("kpi.chart.foreign", lang)),
+        (bars + text).properties(width=width, height=200, title=_t("kpi.chart.foreign", lang)),
         lang,
     )
 
@@ -521,7 +535,11 @@ def funnel_chart(funnel: pd.DataFrame, lang: str, width: int | str = "container"
     )
     base = alt.Chart(data).encode(
         y=alt.Y("label:N", title=None, sort=alt.SortField("order")),
-        x=alt.X("people:Q", title=_t("kpi.col.people", lang)),
+        x=alt.X(
+            "people:Q",
+            title=_t("kpi.col.people", lang),
+            scale=alt.Scale(domain=[0, 1.7 * max(1, int(funnel["people"].max()))]),
+        ),
         tooltip=[
             alt.Tooltip("label:N", title=_t("kpi.col.step", lang)),
             alt.Tooltip("people:Q", title=_t("kpi.col.people", lang), format=",d"),
@@ -611,7 +629,7 @@ def caseload_chart(caseload: pd.DataFrame, lang: str, width: int | str = "contai
     text = base.mark_text(align="right", dx=-4, color=DARK, fontSize=11).encode(
         text=alt.condition("datum.people > 0", alt.Text("people:Q", format=",d"), alt.value(""))
     )
-    height = max(120, 26 * len(caseload))
+    height = max(160, 30 * len(caseload) + 60)
     return finish(
         (bars + text).properties(width=width, height=height, title=_t("kpi.chart.caseload", lang)),
         lang,
@@ -634,8 +652,11 @@ def caseload_reading(caseload: pd.DataFrame, lang: str) -> str:
 
 
 # =========================================================================== companies
-def partners_chart(partners: pd.DataFrame, lang: str, width: int | str = "container"):
-    """Active partners per month (line with the last value) and new companies (grouped bars)."""
+def partners_chart(
+    partners: pd.DataFrame, lang: str, width: int | str = "container", part: str = "active"
+):
+    """``part="active"``: companies with a convention in force per month (line, last value
+    written); ``part="new"``: new companies contacted and new partners (grouped bars)."""
     if partners.empty:
         return finish(empty_chart(lang, width), lang)
     month = alt.X(
@@ -660,9 +681,13 @@ def partners_chart(partners: pd.DataFrame, lang: str, width: int | str = "contai
         .mark_text(align="right", dy=-10, color=BLUE, fontSize=11)
         .encode(text=alt.Text("active_partners:Q", format=",d"))
     )
-    top = (line + last).properties(
-        width=width, height=200, title=_t("kpi.chart.active_partners", lang)
-    )
+    if part == "active":
+        return finish(
+            (line + last).properties(
+                width=width, height=220, title=_t("kpi.chart.active_partners", lang)
+            ),
+            lang,
+        )
     scouted_label = _t("kpi.col.new_scouted", lang)
     joined_label = _t("kpi.col.new_partners", lang)
     long = pd.concat(
@@ -698,18 +723,25 @@ def partners_chart(partners: pd.DataFrame, lang: str, width: int | str = "contai
                 alt.Tooltip("n:Q", title=_t("kpi.col.companies", lang), format=",d"),
             ],
         )
-        .properties(width=width, height=200, title=_t("kpi.chart.new_companies", lang))
+        .properties(width=width, height=260, title=_t("kpi.chart.new_companies", lang))
     )
-    return finish(alt.vconcat(top, bars), lang)
+    return finish(bars, lang)
 
 
-def partners_reading(partners: pd.DataFrame, lang: str) -> str:
+def partners_reading(partners: pd.DataFrame, lang: str, part: str = "active") -> str:
     if partners.empty:
         return _t("kpi.reading.partners_none", lang)
+    if part == "active":
+        first = int(partners["active_partners"].iloc[0])
+        return _t(
+            "kpi.reading.partners",
+            lang,
+            n=_num(int(partners["active_partners"].iloc[-1]), lang),
+            first=_num(first, lang),
+        )
     return _t(
-        "kpi.reading.partners",
+        "kpi.reading.partners_new_companies",
         lang,
-        n=_num(int(partners["active_partners"].iloc[-1]), lang),
         scouted=_num(int(partners["new_scouted"].sum()), lang),
         joined=_num(int(partners["new_partners"].sum()), lang),
     )
@@ -813,8 +845,11 @@ def sector_reading(sectors: pd.DataFrame, lang: str) -> str:
 
 
 # =========================================================================== workshops
-def workshops_chart(workshops: pd.DataFrame, lang: str, width: int | str = "container"):
-    """Two panels per trade: completion rate and hours attended per participant."""
+def workshops_chart(
+    workshops: pd.DataFrame, lang: str, width: int | str = "container", part: str = "completion"
+):
+    """Per trade: ``part="completion"`` the completion rate, ``part="hours"`` the hours attended
+    per participant."""
     if workshops.empty:
         return finish(empty_chart(lang, width), lang)
     data = workshops.assign(
@@ -843,7 +878,7 @@ def workshops_chart(workshops: pd.DataFrame, lang: str, width: int | str = "cont
         ),
     ]
     y = alt.Y("label:N", title=None)
-    half = width if isinstance(width, str) else max(200, width // 2 - 40)
+    half = width
     completion = alt.Chart(data).encode(
         y=y,
         x=alt.X(
@@ -873,9 +908,23 @@ def workshops_chart(workshops: pd.DataFrame, lang: str, width: int | str = "cont
     ).properties(
         width=half, height=max(120, 28 * len(data)), title=_t("kpi.chart.workshop_hours", lang)
     )
-    if isinstance(width, str):
-        return finish(alt.vconcat(left, right), lang)
-    return finish(alt.hconcat(left, right), lang)
+    return finish(left if part == "completion" else right, lang)
+
+
+def workshops_hours_reading(workshops: pd.DataFrame, lang: str) -> str:
+    data = workshops.dropna(subset=["hours_per_participant"])
+    data = data[data["participants"] > 0].sort_values("hours_per_participant")
+    if data.empty:
+        return _t("kpi.reading.workshops_none", lang)
+    low, high = data.iloc[0], data.iloc[-1]
+    return _t(
+        "kpi.reading.workshop_hours",
+        lang,
+        high=str(high["label"]),
+        high_hours=_num(float(high["hours_per_participant"]), lang),
+        low=str(low["label"]),
+        low_hours=_num(float(low["hours_per_participant"]), lang),
+    )
 
 
 def workshops_reading(workshops: pd.DataFrame, lang: str) -> str:
@@ -985,7 +1034,12 @@ def suggestion_chart(suggestion: pd.DataFrame, lang: str, width: int | str = "co
     )
     base = alt.Chart(data).encode(
         y=alt.Y("label:N", title=None, sort=None),
-        x=alt.X("vacancies:Q", title=_t("kpi.col.vacancies_helped", lang)),
+        x=alt.X(
+            "vacancies:Q",
+            title=_t("kpi.col.vacancies_helped", lang),
+            scale=alt.Scale(domain=[0, 1.6 * max(1, int(suggestion["vacancies"].max()))]),
+            axis=alt.Axis(tickMinStep=1, format=",d"),
+        ),
         tooltip=[
             alt.Tooltip("label:N", title=_t("kpi.col.trade", lang)),
             alt.Tooltip("vacancies:Q", title=_t("kpi.col.vacancies_helped", lang), format=",d"),
@@ -1151,6 +1205,12 @@ def dashboard_sections(
                     "internships_by_month",
                     internships_reading(f["internships_by_year"], filters, lang),
                 ),
+                spec(
+                    "internships_cumulative",
+                    internships_chart(f["internships_by_month"], lang, width, "cumulative"),
+                    "internships_by_month",
+                    internships_cumulative_reading(f["internships_by_month"], lang),
+                ),
             ),
         ),
         Section(
@@ -1210,6 +1270,12 @@ def dashboard_sections(
                     partners_reading(f["partners_over_time"], lang),
                 ),
                 spec(
+                    "new_companies",
+                    partners_chart(f["partners_over_time"], lang, width, "new"),
+                    "partners_over_time",
+                    partners_reading(f["partners_over_time"], lang, "new"),
+                ),
+                spec(
                     "company_hires",
                     company_chart(f["hires_by_company"], lang, width),
                     "hires_by_company",
@@ -1232,6 +1298,12 @@ def dashboard_sections(
                     workshops_chart(f["workshops_by_trade"], lang, width),
                     "workshops_by_trade",
                     workshops_reading(f["workshops_by_trade"], lang),
+                ),
+                spec(
+                    "workshop_hours",
+                    workshops_chart(f["workshops_by_trade"], lang, width, "hours"),
+                    "workshops_by_trade",
+                    workshops_hours_reading(f["workshops_by_trade"], lang),
                 ),
             ),
         ),
