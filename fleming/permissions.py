@@ -27,6 +27,24 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "overview.caseload": frozenset({T, C}),
     "overview.partner": frozenset({P}),
     "overview.accounts": frozenset({A}),
+    # people and their paths: the tutors' daily work, with coordinators; the account
+    # administrator does not read people's files (data minimisation), partners never do
+    "people.list": frozenset({C, T}),
+    "people.view": frozenset({C, T}),
+    "people.create": frozenset({C, T}),
+    "people.update": frozenset({C, T}),
+    "people.close": frozenset({C, T}),
+    "people.consents": frozenset({C, T}),
+    "paths.view": frozenset({C, T}),
+    "paths.pact": frozenset({C, T}),
+    "paths.activities": frozenset({C, T}),
+    "tutoring.meetings": frozenset({C, T}),
+    "tutoring.caseload": frozenset({C, T}),
+    "workshops.view": frozenset({C, T}),
+    "workshops.editions": frozenset({C}),
+    "workshops.trades": frozenset({C}),
+    "workshops.enrol": frozenset({C, T}),
+    "workshops.attendance": frozenset({C, T}),
     # companies and vacancies: coordinators run the employer network; tutors read it (they look
     # for host companies and follow their people's internships) and log their own scouting calls
     "companies.list": frozenset({A, C, T}),

@@ -31,10 +31,14 @@ class FieldErrors:
 
     def show(self, exc: ValidationError | ValidationErrors) -> None:
         errors = exc.errors if isinstance(exc, ValidationErrors) else [exc]
+        grouped: dict[int, tuple[st.delta_generator.DeltaGenerator, list[str]]] = {}
         for err in errors:
-            text = t(err.message, **err.params)
             target = self._slots.get(err.field, self._general)
-            target.error(text, icon=":material/error:")
+            grouped.setdefault(id(target), (target, []))[1].append(t(err.message, **err.params))
+        for target, texts in grouped.values():  # several errors for one slot: show them all
+            with target.container():
+                for text in dict.fromkeys(texts):
+                    st.error(text, icon=":material/error:")
 
 
 def show_error(exc: Exception) -> None:

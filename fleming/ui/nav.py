@@ -34,6 +34,29 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("home.py", "nav.home", ":material/home:", frozenset({A, C, T, P})),
+    PageSpec(
+        "people.py", "nav.people", ":material/groups:", frozenset({C, T}), "nav.section.people"
+    ),
+    PageSpec(
+        "person.py", "nav.person", ":material/person:", frozenset({C, T}), "nav.section.people"
+    ),
+    PageSpec(
+        "intake.py", "nav.intake", ":material/person_add:", frozenset({C, T}), "nav.section.people"
+    ),
+    PageSpec(
+        "caseload.py",
+        "nav.caseload",
+        ":material/assignment_ind:",
+        frozenset({C, T}),
+        "nav.section.people",
+    ),
+    PageSpec(
+        "workshops.py",
+        "nav.workshops",
+        ":material/construction:",
+        frozenset({C, T}),
+        "nav.section.people",
+    ),
     PageSpec("matching.py", "nav.matching", ":material/join_inner:", frozenset({C, T})),
     PageSpec(
         "competence_grid.py",

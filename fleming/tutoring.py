@@ -1,0 +1,263 @@
+"""Tutoring: meetings with notes and next steps, and a tutor's caseload.
+
+The caseload puts first the people who need attention: overdue activities, then those not seen
+for more than ``tutoring.not_seen_days`` days (a setting, default 30), longest first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from fleming import audit, validators
+from fleming.actor import Actor
+from fleming.errors import NotFound, PermissionDenied, ValidationError, ValidationErrors
+from fleming.models import (
+    ActivityStatus,
+    MeetingKind,
+    PathActivity,
+    Person,
+    PersonStatus,
+    Role,
+    ServicePact,
+    Setting,
+    TutoringMeeting,
+    User,
+)
+from fleming.permissions import authorize
+
+NOT_SEEN_DAYS_KEY = "tutoring.not_seen_days"
+NOT_SEEN_DAYS_DEFAULT = 30
+OPEN_STATUSES = (PersonStatus.INTAKE, PersonStatus.ACTIVE, PersonStatus.INTERNSHIP)
+
+
+@dataclass(frozen=True)
+class MeetingInput:
+    met_on: date | None = None
+    kind: MeetingKind | None = None
+    notes: str | None = None
+    next_step: str | None = None
+
+
+@dataclass(frozen=True)
+class MeetingView:
+    id: int
+    met_on: date
+    kind: MeetingKind
+    tutor_name: str
+    notes: str | None
+    next_step: str | None
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    person_id: int
+    first_name: str
+    last_name: str
+    status: PersonStatus
+    last_meeting: date | None
+    days_since: int | None  # since the last meeting (None: never met)
+    overdue_activities: int
+    next_due: date | None  # the nearest deadline of an open activity
+    meeting_every_days: int | None  # from the pact
+    not_seen: bool
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.not_seen or self.overdue_activities > 0
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.last_name} {self.first_name}"
+
+
+@dataclass(frozen=True)
+class CaseloadView:
+    tutor_id: int
+    rows: tuple[CaseloadRow, ...]
+    not_seen_days: int
+
+    @property
+    def not_seen(self) -> int:
+        return sum(r.not_seen for r in self.rows)
+
+    @property
+    def with_overdue(self) -> int:
+        return sum(r.overdue_activities > 0 for r in self.rows)
+
+
+def not_seen_days(*, session: Session) -> int:
+    """The setting ``tutoring.not_seen_days`` (default 30)."""
+    setting = session.get(Setting, NOT_SEEN_DAYS_KEY)
+    try:
+        value = int(setting.value) if setting is not None else NOT_SEEN_DAYS_DEFAULT
+    except (TypeError, ValueError):
+        return NOT_SEEN_DAYS_DEFAULT
+    return value if 1 <= value <= 365 else NOT_SEEN_DAYS_DEFAULT
+
+
+def add_meeting(
+    *,
+    session: Session,
+    actor: Actor,
+    person_id: int,
+    data: MeetingInput,
+    today: date | None = None,
+) -> int:
+    """Record a meeting (held by the actor) with its notes and next step."""
+    authorize(session=session, actor=actor, operation="tutoring.meetings")
+    today = today or date.today()
+    person = session.get(Person, person_id)
+    if person is None or person.anonymised_at is not None:
+        raise NotFound("person")
+    errors: list[ValidationError] = []
+    met_on = data.met_on or today
+    if met_on > today:
+        errors.append(ValidationError("met_on", "validators.date.future"))
+    elif met_on < person.intake_date:
+        errors.append(ValidationError("met_on", "tutoring.error.before_intake"))
+    if data.kind is None:
+        errors.append(ValidationError("kind", "error.required"))
+    notes = next_step = None
+    try:
+        notes = validators.optional_text(data.notes, "notes", 5000)
+    except ValidationError as exc:
+        errors.append(exc)
+    try:
+        next_step = validators.optional_text(data.next_step, "next_step", 300)
+    except ValidationError as exc:
+        errors.append(exc)
+    if not errors and notes is None and next_step is None:
+        errors.append(ValidationError("notes", "tutoring.error.empty"))
+    if errors:
+        raise ValidationErrors(errors)
+    meeting = TutoringMeeting(
+        person_id=person_id,
+        tutor_id=actor.id,
+        met_on=met_on,
+        kind=data.kind,
+        notes=notes,
+        next_step=next_step,
+    )
+    session.add(meeting)
+    session.flush()
+    audit.record(
+        session=session,
+        actor=actor,
+        action="create",
+        entity="tutoring_meeting",
+        entity_id=meeting.id,
+        person_id=person_id,
+        changes={"met_on": met_on.isoformat(), "kind": data.kind.value},  # notes stay out
+    )
+    return meeting.id
+
+
+def meetings(*, session: Session, actor: Actor, person_id: int) -> tuple[MeetingView, ...]:
+    """The person's meetings, the latest first."""
+    authorize(session=session, actor=actor, operation="tutoring.meetings")
+    rows = session.execute(
+        select(TutoringMeeting, User.full_name)
+        .join(User, User.id == TutoringMeeting.tutor_id)
+        .where(TutoringMeeting.person_id == person_id)
+        .order_by(TutoringMeeting.met_on.desc(), TutoringMeeting.id.desc())
+    ).all()
+    return tuple(
+        MeetingView(
+            id=m.id,
+            met_on=m.met_on,
+            kind=m.kind,
+            tutor_name=name,
+            notes=m.notes,
+            next_step=m.next_step,
+        )
+        for m, name in rows
+    )
+
+
+def caseload(
+    *,
+    session: Session,
+    actor: Actor,
+    tutor_id: int | None = None,
+    today: date | None = None,
+) -> CaseloadView:
+    """The open cases of a tutor (the actor, or any tutor for a coordinator), attention first."""
+    authorize(session=session, actor=actor, operation="tutoring.caseload")
+    today = today or date.today()
+    tutor_id = tutor_id or actor.id
+    if actor.role is Role.TUTOR and tutor_id != actor.id:
+        raise PermissionDenied("tutoring.caseload.other")
+    days = not_seen_days(session=session)
+    cutoff = today - timedelta(days=days)
+    last_meeting = (
+        select(TutoringMeeting.person_id, func.max(TutoringMeeting.met_on).label("last"))
+        .group_by(TutoringMeeting.person_id)
+        .subquery()
+    )
+    open_activity = PathActivity.status.in_([ActivityStatus.PLANNED, ActivityStatus.IN_PROGRESS])
+    activity = (
+        select(
+            PathActivity.person_id,
+            func.count().filter(PathActivity.due_date < today).label("overdue"),
+            func.min(PathActivity.due_date).filter(PathActivity.due_date >= today).label("next"),
+        )
+        .where(open_activity)
+        .group_by(PathActivity.person_id)
+        .subquery()
+    )
+    overdue = func.coalesce(activity.c.overdue, 0)
+    not_seen = case((last_meeting.c.last.is_(None), 1), (last_meeting.c.last < cutoff, 1), else_=0)
+    rows = session.execute(
+        select(
+            Person.id,
+            Person.first_name,
+            Person.last_name,
+            Person.status,
+            last_meeting.c.last,
+            overdue,
+            activity.c.next,
+            ServicePact.meeting_every_days,
+            not_seen,
+        )
+        .outerjoin(last_meeting, last_meeting.c.person_id == Person.id)
+        .outerjoin(activity, activity.c.person_id == Person.id)
+        .outerjoin(ServicePact, ServicePact.person_id == Person.id)
+        .where(
+            Person.tutor_id == tutor_id,
+            Person.status.in_(OPEN_STATUSES),
+            Person.anonymised_at.is_(None),
+        )
+        .order_by(
+            case((overdue > 0, 0), else_=1),
+            not_seen.desc(),
+            last_meeting.c.last.is_not(None),
+            last_meeting.c.last,
+            overdue.desc(),
+            func.lower(Person.last_name),
+            Person.id,
+        )
+        .limit(1000)
+    ).all()
+    return CaseloadView(
+        tutor_id=tutor_id,
+        rows=tuple(
+            CaseloadRow(
+                person_id=r[0],
+                first_name=r[1],
+                last_name=r[2],
+                status=PersonStatus(r[3]),
+                last_meeting=r[4],
+                days_since=(today - r[4]).days if r[4] else None,
+                overdue_activities=int(r[5] or 0),
+                next_due=r[6],
+                meeting_every_days=r[7],
+                not_seen=bool(r[8]),
+            )
+            for r in rows
+        ),
+        not_seen_days=days,
+    )
