@@ -85,6 +85,17 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "kpi.gap": frozenset({A, C}),
     "kpi.export": frozenset({A, C}),
     "kpi.fairness": frozenset({C}),
+    # internships: coordinators start, edit and close them (they deal with the company, and an
+    # outcome moves the vacancy and the figures); tutors and coordinators read them all; the
+    # monthly attendance and the mid-term check are recorded by a coordinator or by the tutor
+    # who follows the person (checked in fleming.internships.may_follow)
+    "internships.list": frozenset({C, T}),
+    "internships.view": frozenset({C, T}),
+    "internships.start": frozenset({C}),
+    "internships.update": frozenset({C}),
+    "internships.close": frozenset({C}),
+    "internships.attendance": frozenset({C, T}),
+    "internships.check": frozenset({C, T}),
 }
 
 
