@@ -18,6 +18,8 @@ from fleming.ui.guard import require_role
 actor = require_role(Role.COORDINATOR, Role.TUTOR)
 is_coordinator = actor.role is Role.COORDINATOR
 CURRENT_VACANCY = "current_vacancy_id"  # crosses pages: the vacancy being worked on
+# Widgets whose option labels are translated carry the language in their key: Streamlit keeps
+# a keyed widget's labels as first drawn, so a language switch must draw a new one.
 
 st.title(t("matching.title"))
 st.caption(t("matching.intro" if is_coordinator else "matching.intro.tutor"))
@@ -30,7 +32,7 @@ statuses = c1.multiselect(
     list(VacancyStatus),
     default=OPEN,
     format_func=label,
-    key="matching_filter_status",
+    key=f"matching_filter_status_{lang()}",
 )
 with unit_of_work(engine()) as session:
     options = matching.vacancy_filter_options(session=session, actor=actor, statuses=statuses)
@@ -40,13 +42,13 @@ company_id = c2.selectbox(
     t("matching.filter.company"),
     [None, *companies],
     format_func=lambda i: t("matching.filter.all") if i is None else companies[i],
-    key="matching_filter_company",
+    key=f"matching_filter_company_{lang()}",
 )
 trade_id = c3.selectbox(
     t("matching.filter.trade"),
     [None, *trades],
     format_func=lambda i: t("matching.filter.all") if i is None else trades[i],
-    key="matching_filter_trade",
+    key=f"matching_filter_trade_{lang()}",
 )
 with unit_of_work(engine()) as session:
     choices = matching.vacancy_choices(
@@ -70,7 +72,7 @@ vacancy_id = st.selectbox(
         status=label(VacancyStatus(by_id[i].status)),
         created=fmt_date(by_id[i].created_on, lang()),
     ),
-    key="matching_vacancy",
+    key=f"matching_vacancy_{lang()}",
 )
 st.session_state[CURRENT_VACANCY] = vacancy_id
 
@@ -140,7 +142,9 @@ with st.expander(t("matching.weights.heading"), icon=":material/tune:"):
                     (
                         t(f"matching.policy.{getattr(w, name)}")
                         if name == "essential_policy"
-                        else str(getattr(w, name))
+                        else mv.points(getattr(w, name), signed=False)
+                        if name != "waiting_full_days"
+                        else str(w.waiting_full_days)
                     )
                     for name in matching.WEIGHT_FIELDS
                 ],
@@ -196,12 +200,11 @@ with st.expander(t("matching.weights.heading"), icon=":material/tune:"):
                     st.rerun()
 
 # ----------------------------------------------------------------------------- tabs
+# fixed labels and a key: the open tab stays open after a save (the counts are inside)
 tab_rank, tab_list, tab_share = st.tabs(
-    [
-        t("matching.tab.ranking"),
-        t("matching.tab.shortlist", n=len(entries)),
-        t("matching.tab.sharing", n=sum(s.active for s in shares)),
-    ]
+    [t("matching.tab.ranking"), t("matching.tab.shortlist"), t("matching.tab.sharing")],
+    key="matching_tab",
+    on_change="rerun",
 )
 frame = ranking.frame
 eligible = ranking.eligible
@@ -402,6 +405,13 @@ with tab_rank:
 
 # ----------------------------------------------------------------------------- the shortlist
 with tab_list:
+    st.caption(
+        t(
+            "matching.shortlist.summary",
+            n=len(entries),
+            open=sum(e.stage not in shortlists.FINAL_STAGES for e in entries),
+        )
+    )
     if not entries:
         st.info(t("matching.shortlist.empty"), icon=":material/playlist_add:")
     else:
@@ -439,14 +449,17 @@ with tab_list:
 
         if is_coordinator:
             st.markdown("##### " + t("matching.move.heading"))
-            movable = {e.id: e for e in entries}
+            # options in a stable order and labelled by name only, so the choice survives a save
+            # (a changed option list would reset the selection to another person)
+            movable = {e.id: e for e in sorted(entries, key=lambda e: (e.name, e.id))}
             entry_id = st.selectbox(
                 t("matching.move.entry"),
                 list(movable),
-                format_func=lambda i: f"{movable[i].name} — {label(movable[i].stage)}",
+                format_func=lambda i: movable[i].name,
                 key="matching_move_entry",
             )
             entry = movable[entry_id]
+            st.caption(t("matching.move.current", stage=label(entry.stage)))
             if not entry.moves:
                 st.info(t("matching.move.final", stage=label(entry.stage)), icon=":material/flag:")
             else:
@@ -456,7 +469,7 @@ with tab_list:
                         t("matching.move.to"),
                         entry.moves,
                         format_func=label,
-                        key=f"matching_move_to_{entry.id}",
+                        key=f"matching_move_to_{entry.id}_{lang()}",
                     )
                     merrors.slot("to_stage")
                     reason = st.text_input(
@@ -509,7 +522,11 @@ with tab_list:
 
 # ----------------------------------------------------------------------------- sharing
 with tab_share:
-    st.caption(t("matching.share.explain"))
+    st.caption(
+        t("matching.share.explain")
+        + " "
+        + t("matching.share.count", n=sum(x.active for x in shares))
+    )
     if shares:
         st.dataframe(
             pd.DataFrame(

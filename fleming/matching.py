@@ -1053,6 +1053,10 @@ class FocusCompetence:
     essential_in: int
 
 
+FOCUS_FROM = 5
+"""The focus ("work on X") looks at this many of the person's closest open vacancies."""
+
+
 @dataclass(frozen=True)
 class PersonVacancies:
     person_id: int
@@ -1060,7 +1064,7 @@ class PersonVacancies:
     blocked: tuple[Reason, ...]  # person-level filters: keep them out of every vacancy now
     may_work_from: date | None  # for an asylum seeker still waiting
     matches: tuple[VacancyMatch, ...]  # open vacancies, best first
-    focus: tuple[FocusCompetence, ...]  # what to work on, most useful first
+    focus: tuple[FocusCompetence, ...]  # what to work on for the closest vacancies
 
 
 def vacancies_for_person(
@@ -1216,7 +1220,7 @@ def vacancies_for_person(
         blocked=blocked,
         may_work_from=waits_until,
         matches=tuple(matches),
-        focus=_focus(matches),
+        focus=_focus([m for m in matches if not m.excluded][:FOCUS_FROM]),
     )
 
 

@@ -59,6 +59,7 @@ TRANSITIONS: dict[ShortlistStage, frozenset[ShortlistStage]] = {
 """The allowed stage moves: the only place that says so."""
 
 REASON_REQUIRED = frozenset({S.REJECTED, S.WITHDRAWN})
+FINAL_STAGES = frozenset(s for s, moves in TRANSITIONS.items() if not moves)
 STAGE_ORDER = (S.PROPOSED, S.CONTACTED, S.INTERVIEW, S.SELECTED, S.REJECTED, S.WITHDRAWN)
 OPEN_VACANCY = frozenset({VacancyStatus.OPEN, VacancyStatus.SHORTLISTING})
 REASON_MAX = 300

@@ -229,14 +229,16 @@ def render_vacancies_for_person(person_id: int) -> None:
             + t(
                 "matching.person.focus_item",
                 competence=f.requirement.label(lang()),
-                level="—" if f.level is None else f.level,
+                level=t("matching.never_rated") if f.level is None else f.level,
                 required=f.requirement.min_level,
                 n=f.vacancies,
                 essential=f.essential_in,
             )
             for f in result.focus[:5]
         ]
-        st.markdown("**" + t("matching.person.focus") + "**\n\n" + "\n".join(lines))
+        st.markdown(
+            "**" + t("matching.person.focus", n=matching.FOCUS_FROM) + "**\n\n" + "\n".join(lines)
+        )
     st.dataframe(
         pd.DataFrame(
             {

@@ -61,7 +61,7 @@ def _actor(url: str, username: str) -> Actor:
 
 
 def _selected_ranking(url: str, at: AppTest, username: str):
-    vacancy_id = at.selectbox(key="matching_vacancy").value
+    vacancy_id = at.selectbox(key="matching_vacancy_it").value
     with unit_of_work(get_engine(url)) as s:
         return matching.rank_people(session=s, actor=_actor(url, username), vacancy_id=vacancy_id)
 
@@ -140,11 +140,11 @@ def test_coordinator_adds_moves_and_shares(own_demo):
         name = f"{person.first_name} {person.last_name}"
     assert entry.stage is ShortlistStage.PROPOSED
     assert entry.score == pytest.approx(ranking.explain(candidate).score, abs=0.01)
-    assert any(t.label == f"Rosa dei candidati ({len(before) + 1})" for t in at.tabs)
+    assert f"In rosa: {len(before) + 1} ·" in " ".join(c.value for c in at.caption)
 
     # move the new entry to "contacted"
     at.selectbox(key="matching_move_entry").set_value(entry.id).run()
-    at.selectbox(key=f"matching_move_to_{entry.id}").set_value(ShortlistStage.CONTACTED)
+    at.selectbox(key=f"matching_move_to_{entry.id}_it").set_value(ShortlistStage.CONTACTED)
     _button(at, "Salva la fase").click().run()
     assert not at.exception
     history = _table(at, "Passaggio")
@@ -154,7 +154,7 @@ def test_coordinator_adds_moves_and_shares(own_demo):
 
     # withdrawing without a reason is refused next to the field
     at.selectbox(key="matching_move_entry").set_value(entry.id).run()
-    at.selectbox(key=f"matching_move_to_{entry.id}").set_value(ShortlistStage.WITHDRAWN)
+    at.selectbox(key=f"matching_move_to_{entry.id}_it").set_value(ShortlistStage.WITHDRAWN)
     _button(at, "Salva la fase").click().run()
     assert "Indica il motivo." in [e.value for e in at.error]
 
@@ -267,4 +267,4 @@ def test_vacancies_for_person_panel(own_demo):
     table = at.dataframe[0].value
     assert table["Fabbisogno"].tolist() == [m.title for m in result.matches]
     if result.focus:
-        assert any("Per arrivare a questi lavori" in m.value for m in at.markdown)
+        assert any("Per arrivare ai 5 fabbisogni più vicini" in m.value for m in at.markdown)
