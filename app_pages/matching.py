@@ -85,7 +85,7 @@ with unit_of_work(engine()) as session:
     partners = auth.list_partner_orgs(session=session, actor=actor)
 vacancy = ranking.vacancy
 listed = {e.person_id: e for e in entries}
-vacancy_open = VacancyStatus(vacancy.status) in shortlists.OPEN_VACANCY
+vacancy_open = VacancyStatus(vacancy.status) in matching.OPEN_STATUSES
 
 # ----------------------------------------------------------------------------- the vacancy
 st.subheader(f"{vacancy.title} — {vacancy.company}")
@@ -375,31 +375,22 @@ with tab_rank:
         ex_table = pd.DataFrame(ex_columns)
         st.dataframe(ex_table, hide_index=True, width="stretch", key="matching_excluded_table")
 
-    def log_export(rows: int) -> None:
-        with unit_of_work(engine()) as session:
-            matching.record_export(session=session, actor=actor, vacancy_id=vacancy_id, rows=rows)
+    labels, db, rows = mv.csv_labels(), engine(), len(frame)
 
-    export = pd.DataFrame(
-        {
-            t("matching.col.rank"): frame["rank"],
-            t("matching.col.person_id"): frame["person_id"],
-            t("matching.col.person"): (frame["first_name"] + " " + frame["last_name"]).astype(str),
-            t("matching.col.score"): frame["score"].round(2),
-            **{mv.term_label(name): frame[f"term_{name}"].round(2) for name in matching.TERMS},
-            t("matching.col.competences"): frame["n_met"].astype(str)
-            + "/"
-            + frame["n_required"].astype(str),
-            t("matching.col.reasons"): mv.reasons_column(frame),
-        }
-    )
+    def export_csv() -> bytes:
+        """Built when the button is clicked (on another thread): the CSV, and its audit row."""
+        data = mv.ranking_csv(frame, labels)
+        with unit_of_work(db) as session:
+            matching.record_export(session=session, actor=actor, vacancy_id=vacancy_id, rows=rows)
+        return data
+
     r3.download_button(
         t("matching.download"),
-        export.to_csv(index=False).encode("utf-8"),
+        export_csv,
         file_name=f"abbinamento_{vacancy_id}.csv",
         mime="text/csv",
         icon=":material/download:",
-        on_click=log_export,
-        args=(len(export),),
+        on_click="ignore",
         key="matching_download",
     )
 

@@ -55,11 +55,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, exists, func, literal, select
+from sqlalchemy import String, and_, exists, func, literal, select, type_coerce
 from sqlalchemy.orm import Session
 
 from fleming import audit, reference
 from fleming.actor import Actor
+from fleming.companies import OPEN_VACANCY
+from fleming.competences import MAX_LEVEL, MIN_REQUIRED_LEVEL
 from fleming.errors import Conflict, NotFound, ValidationError, ValidationErrors
 from fleming.models import (
     CefrLevel,
@@ -86,8 +88,7 @@ from fleming.rules import ASYLUM_WORK_WAIT, may_work_from
 
 SETTINGS_KEY = "matching.weights"
 ESSENTIAL_POLICIES = ("penalise", "exclude")
-OPEN_STATUSES = (VacancyStatus.OPEN, VacancyStatus.SHORTLISTING)
-MAX_LEVEL = 3  # competence levels run 0–3; requirements 1–3
+OPEN_STATUSES = OPEN_VACANCY  # the vacancies people can still be put forward for
 CEFR_RANK = {level.value: level.rank for level in CefrLevel}
 
 
@@ -478,7 +479,7 @@ def level_matrix(
     matrix = np.full((len(person_ids), len(competence_ids)), np.nan)
     if not competence_ids or not len(person_ids):
         return matrix
-    rows = session.execute(latest_levels_query(competence_ids, only_people)).all()
+    rows = session.connection().execute(latest_levels_query(competence_ids, only_people)).fetchall()
     if not rows:
         return matrix
     long = np.asarray(rows, dtype=np.int64)
@@ -509,46 +510,39 @@ def _people_frame(
         )
         .correlate(Person)
     )
+
+    def raw(column, name: str):
+        # read enums and dates as the stored text: no Python conversion per row (the frame is
+        # converted column-wise below); on PostgreSQL dates arrive as dates, which is fine too
+        return type_coerce(column, String).label(name)
+
     stmt = select(
         Person.id.label("person_id"),
         Person.first_name,
         Person.last_name,
-        Person.status,
+        raw(Person.status, "status"),
         Person.tutor_id,
-        Person.did_date,
-        Person.legal_status,
-        Person.asylum_application_date,
-        Person.italian_level,
+        raw(Person.did_date, "did_date"),
+        raw(Person.legal_status, "legal_status"),
+        raw(Person.asylum_application_date, "asylum_application_date"),
+        raw(Person.italian_level, "italian_level"),
         Person.municipality_code,
-        Person.intake_date,
+        raw(Person.intake_date, "intake_date"),
         has_pact.label("has_pact"),
         in_internship.label("in_internship"),
         (workshop if trade_id is not None else literal(False)).label("workshop"),
     ).where(Person.anonymised_at.is_(None))
     if person_ids is not None:
         stmt = stmt.where(Person.id.in_(person_ids))
-    rows = session.execute(stmt.order_by(Person.id)).all()
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "person_id",
-            "first_name",
-            "last_name",
-            "status",
-            "tutor_id",
-            "did_date",
-            "legal_status",
-            "asylum_application_date",
-            "italian_level",
-            "municipality_code",
-            "intake_date",
-            "has_pact",
-            "in_internship",
-            "workshop",
-        ],
-    )
+    # Core execution (not the ORM's): plain tuples, no per-row ORM processing
+    result = session.connection().execute(stmt.order_by(Person.id))
+    keys = list(result.keys())
+    columns = list(zip(*result.fetchall(), strict=True)) or [()] * len(keys)
+    frame = pd.DataFrame(dict(zip(keys, columns, strict=True)))
     for col in ("status", "legal_status", "italian_level"):
-        frame[col] = frame[col].map(lambda v: getattr(v, "value", v)).astype("string")
+        frame[col] = frame[col].astype("string")
+    for col in ("did_date", "asylum_application_date", "intake_date"):
+        frame[col] = pd.to_datetime(frame[col])
     for col in ("has_pact", "in_internship", "workshop"):
         frame[col] = frame[col].fillna(False).astype(bool)
     frame["tutor_id"] = frame["tutor_id"].astype("Int64")
@@ -1088,7 +1082,9 @@ def vacancies_for_person(
     blocked = tuple(r for r in PERSON_REASONS if bool(blocks[r][0]))
     app_date = person["asylum_application_date"]
     waits_until = (
-        may_work_from(app_date) if Reason.ASYLUM_WAIT in blocked and pd.notna(app_date) else None
+        may_work_from(app_date.date())
+        if Reason.ASYLUM_WAIT in blocked and pd.notna(app_date)
+        else None
     )
     name = f"{person['first_name']} {person['last_name']}"
     if not vacancies:
@@ -1370,7 +1366,7 @@ def synthetic_inputs(
     levels[rng.random((n_people, n_competences)) < 0.35] = np.nan
     min_level = np.zeros(n_competences)
     required = rng.choice(n_competences, size=min(n_required, n_competences), replace=False)
-    min_level[required] = rng.integers(1, MAX_LEVEL + 1, size=len(required))
+    min_level[required] = rng.integers(MIN_REQUIRED_LEVEL, MAX_LEVEL + 1, size=len(required))
     essential = np.zeros(n_competences, dtype=bool)
     essential[required[: max(1, len(required) // 2)]] = True
     return {

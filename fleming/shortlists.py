@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, aliased
 
 from fleming import audit, matching
 from fleming.actor import Actor
+from fleming.companies import OPEN_VACANCY
 from fleming.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from fleming.models import (
     Consent,
@@ -61,7 +62,6 @@ TRANSITIONS: dict[ShortlistStage, frozenset[ShortlistStage]] = {
 REASON_REQUIRED = frozenset({S.REJECTED, S.WITHDRAWN})
 FINAL_STAGES = frozenset(s for s, moves in TRANSITIONS.items() if not moves)
 STAGE_ORDER = (S.PROPOSED, S.CONTACTED, S.INTERVIEW, S.SELECTED, S.REJECTED, S.WITHDRAWN)
-OPEN_VACANCY = frozenset({VacancyStatus.OPEN, VacancyStatus.SHORTLISTING})
 REASON_MAX = 300
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from fleming import matching
+from fleming import competences, exports, matching
 from fleming.db import unit_of_work
 from fleming.errors import FlemingError
 from fleming.i18n import fmt_date, fmt_number, fmt_percent
@@ -40,20 +40,55 @@ def reasons_text(reasons) -> str:
     return "; ".join(reason_label(r) for r in reasons)
 
 
+def _reasons(frame: pd.DataFrame, labels: dict[Reason, str]) -> list[str]:
+    if not len(frame):
+        return []
+    cells = np.stack(
+        [np.where(frame[f"x_{r.value}"].to_numpy(dtype=bool), labels[r], "") for r in Reason],
+        axis=1,
+    )
+    return ["; ".join(x for x in row if x) for row in cells]
+
+
 def reasons_column(frame: pd.DataFrame) -> list[str]:
     """The reasons of each row of a ranking frame, as text ("" for the eligible)."""
-    labels = (
-        np.stack(
-            [
-                np.where(frame[f"x_{r.value}"].to_numpy(dtype=bool), reason_label(r), "")
-                for r in Reason
-            ],
-            axis=1,
-        )
-        if len(frame)
-        else np.empty((0, len(Reason)), dtype=str)
+    return _reasons(frame, {r: reason_label(r) for r in Reason})
+
+
+def csv_labels() -> dict:
+    """The ranking CSV's headers and reason labels in the session's language.
+
+    Read during the script run, so that ``ranking_csv`` needs no Streamlit call (a download
+    button runs its data callable on another thread).
+    """
+    return {
+        "rank": t("matching.col.rank"),
+        "person_id": t("matching.col.person_id"),
+        "person": t("matching.col.person"),
+        "score": t("matching.col.score"),
+        "competences": t("matching.col.competences"),
+        "reasons": t("matching.col.reasons"),
+        "terms": {name: term_label(name) for name in matching.TERMS},
+        "reason": {r: reason_label(r) for r in Reason},
+    }
+
+
+def ranking_csv(frame: pd.DataFrame, labels: dict) -> bytes:
+    """Every person of a ranking (eligible and excluded) with score, terms and reasons, as CSV."""
+    export = pd.DataFrame(
+        {
+            labels["rank"]: frame["rank"],
+            labels["person_id"]: frame["person_id"],
+            labels["person"]: (frame["first_name"] + " " + frame["last_name"]).astype(str),
+            labels["score"]: frame["score"].round(2),
+            **{labels["terms"][name]: frame[f"term_{name}"].round(2) for name in matching.TERMS},
+            labels["competences"]: frame["n_met"].astype(str)
+            + "/"
+            + frame["n_required"].astype(str),
+            labels["reasons"]: _reasons(frame, labels["reason"]),
+        }
     )
-    return ["; ".join(x for x in row if x) for row in labels]
+    return exports.to_csv_bytes(export)
 
 
 def term_label(name: str) -> str:
@@ -147,28 +182,27 @@ def terms_chart(terms: tuple[Term, ...]) -> alt.Chart:
     )
 
 
+def level_text(value: int) -> str:
+    """A competence level as the grids show it: "2 · In autonomia"."""
+    return competences.level(value).choice(lang())
+
+
 def check_text(check: CompetenceCheck) -> str:
     """One requirement as a person meets it (or not), with the gap."""
     req = check.requirement
     kind = t("matching.essential" if req.essential else "matching.desirable")
+    params = {
+        "competence": req.label(lang()),
+        "kind": kind,
+        "required": level_text(req.min_level),
+        "level": None if check.level is None else level_text(check.level),
+    }
     if check.met:
-        text = t(
-            "matching.check.met",
-            competence=req.label(lang()),
-            level=check.level,
-            required=req.min_level,
-            kind=kind,
-        )
+        text = t("matching.check.met", **params)
     else:
         gap = t("matching.gap.one") if check.gap == 1 else t("matching.gap.many", n=check.gap)
-        text = t(
-            "matching.check.not_rated" if check.level is None else "matching.check.below",
-            competence=req.label(lang()),
-            level=check.level,
-            required=req.min_level,
-            gap=gap,
-            kind=kind,
-        )
+        key = "matching.check.not_rated" if check.level is None else "matching.check.below"
+        text = t(key, gap=gap, **params)
     if req.retired:
         text += " " + t("matching.check.retired")
     return text

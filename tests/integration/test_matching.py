@@ -343,3 +343,35 @@ def test_vacancy_choices_filter_in_sql(engine, world):
     assert open_["requirements"].tolist() == [3]
     assert none.empty
     assert [name for _, name in options.companies] == ["Trattoria Prova"]
+
+
+def test_ranking_csv_lists_everyone_with_terms_and_reasons(engine, world):
+    from fleming.i18n import translate
+    from fleming.ui.match_view import ranking_csv
+
+    with unit_of_work(engine) as s:  # a name a spreadsheet would run as a formula
+        s.get(Person, world.people["hired"]).first_name = "=HYPERLINK(1)"
+    ranking = _rank(engine, world)
+    labels = {
+        "rank": "Posizione",
+        "person_id": "N. persona",
+        "person": "Persona",
+        "score": "Punteggio",
+        "competences": "Requisiti",
+        "reasons": "Motivi",
+        "terms": {n: translate(f"matching.term.{n}") for n in matching.TERMS},
+        "reason": {r: translate(f"matching.reason.{r.value}") for r in Reason},
+    }
+    text = ranking_csv(ranking.frame, labels).decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0].split(";")[:5] == [
+        "Posizione",
+        "N. persona",
+        "Persona",
+        "Punteggio",
+        "Competenze",
+    ]
+    assert len(lines) == 1 + len(ranking.frame)
+    assert lines[1].startswith(f"1;{world.people['best']};Best ")
+    hired = next(line for line in lines if f";{world.people['hired']};" in line)
+    assert hired.endswith(";già assunta") and "'=HYPERLINK(1)" in hired
