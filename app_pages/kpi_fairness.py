@@ -29,21 +29,18 @@ if not small.empty:
 for dimension in ("sex", "citizenship", "protection", "fragility"):
     st.subheader(t(f"kpi.dimension.{dimension}.title"))
     rows = fairness[fairness["dimension"] == dimension]
-    left, right = st.columns(2)
-    with left:
-        chart_with_data(
-            fairness_chart(fairness, dimension, "hire", lang()),
-            rows,
-            fairness_reading(fairness, dimension, lang()),
-            key=f"kpi_fairness_{dimension}_hire",
-        )
-    with right:
-        chart_with_data(
-            fairness_chart(fairness, dimension, "shortlist", lang()),
-            rows,
-            fairness_reading(fairness, dimension, lang(), "shortlist"),
-            key=f"kpi_fairness_{dimension}_shortlist",
-        )
+    chart_with_data(
+        fairness_chart(fairness, dimension, "hire", lang()),
+        rows,
+        fairness_reading(fairness, dimension, lang()),
+        key=f"kpi_fairness_{dimension}_hire",
+    )
+    chart_with_data(
+        fairness_chart(fairness, dimension, "shortlist", lang()),
+        rows,
+        fairness_reading(fairness, dimension, lang(), "shortlist"),
+        key=f"kpi_fairness_{dimension}_shortlist",
+    )
 
 st.subheader(t("kpi.fairness.table"))
 columns = [

@@ -171,6 +171,12 @@ def _num(value: float, lang: str, digits: int = 0) -> str:
     )
 
 
+def rows_height(rows: int, per_row: int = 32, extra: int = 90) -> int:
+    """Height of a horizontal bar chart: room per row plus title, axis and legend (in the page the
+    height is the whole chart's, so a small one squeezes the bars)."""
+    return max(160, per_row * rows + extra)
+
+
 def _nan(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
@@ -241,7 +247,7 @@ def internships_chart(
         return finish(
             (bars + labels + monthly_target).properties(
                 width=width,
-                height=240,
+                height=300,
                 title=alt.TitleParams(
                     _t("kpi.chart.internships_monthly", lang),
                     subtitle=_t(
@@ -270,7 +276,7 @@ def internships_chart(
     )
     running = (cumulative + target + total_label).properties(
         width=width,
-        height=240,
+        height=300,
         title=alt.TitleParams(
             _t("kpi.chart.internships_cumulative", lang),
             subtitle=_t("kpi.chart.cumulative_target_note", lang),
@@ -356,7 +362,7 @@ def hire_rate_chart(
     return finish(
         (bars + labels + rule).properties(
             width=width,
-            height=260,
+            height=300,
             title=alt.TitleParams(
                 _t("kpi.chart.hire_rate", lang),
                 subtitle=_t("kpi.chart.target_label", lang, value=_pct(targets.hire_rate, lang)),
@@ -413,7 +419,7 @@ def contract_mix_chart(
     )
     text = bars.mark_text(align="left", dx=4, color=DARK, fontSize=11).encode(text="text:N")
     return finish(
-        (bars + text).properties(width=width, height=170, title=_t("kpi.chart.contracts", lang)),
+        (bars + text).properties(width=width, height=240, title=_t("kpi.chart.contracts", lang)),
         lang,
     )
 
@@ -489,7 +495,7 @@ def foreign_chart(
         text="text:N", x=alt.X("people:Q", stack="zero")
     )
     return finish(
-        (bars + text).properties(width=width, height=200, title=_t("kpi.chart.foreign", lang)),
+        (bars + text).properties(width=width, height=260, title=_t("kpi.chart.foreign", lang)),
         lang,
     )
 
@@ -550,7 +556,7 @@ def funnel_chart(funnel: pd.DataFrame, lang: str, width: int | str = "container"
     bars = base.mark_bar(color=BLUE, opacity=0.85)
     text = base.mark_text(align="left", dx=4, color=DARK, fontSize=11).encode(text="text:N")
     return finish(
-        (bars + text).properties(width=width, height=210, title=_t("kpi.chart.funnel", lang)),
+        (bars + text).properties(width=width, height=300, title=_t("kpi.chart.funnel", lang)),
         lang,
     )
 
@@ -629,7 +635,7 @@ def caseload_chart(caseload: pd.DataFrame, lang: str, width: int | str = "contai
     text = base.mark_text(align="right", dx=-4, color=DARK, fontSize=11).encode(
         text=alt.condition("datum.people > 0", alt.Text("people:Q", format=",d"), alt.value(""))
     )
-    height = max(160, 30 * len(caseload) + 60)
+    height = rows_height(len(caseload), 32, 130)
     return finish(
         (bars + text).properties(width=width, height=height, title=_t("kpi.chart.caseload", lang)),
         lang,
@@ -684,7 +690,7 @@ def partners_chart(
     if part == "active":
         return finish(
             (line + last).properties(
-                width=width, height=220, title=_t("kpi.chart.active_partners", lang)
+                width=width, height=300, title=_t("kpi.chart.active_partners", lang)
             ),
             lang,
         )
@@ -723,7 +729,7 @@ def partners_chart(
                 alt.Tooltip("n:Q", title=_t("kpi.col.companies", lang), format=",d"),
             ],
         )
-        .properties(width=width, height=260, title=_t("kpi.chart.new_companies", lang))
+        .properties(width=width, height=320, title=_t("kpi.chart.new_companies", lang))
     )
     return finish(bars, lang)
 
@@ -775,7 +781,7 @@ def _rate_bars(
     bars = base.mark_bar(color=BLUE, opacity=0.85)
     text = base.mark_text(align="left", dx=4, color=DARK, fontSize=11).encode(text="text:N")
     return finish(
-        (bars + text).properties(width=width, height=max(120, 24 * len(data)), title=title),
+        (bars + text).properties(width=width, height=rows_height(len(data)), title=title),
         lang,
     )
 
@@ -895,7 +901,7 @@ def workshops_chart(
             text="completion_text:N"
         )
     ).properties(
-        width=half, height=max(120, 28 * len(data)), title=_t("kpi.chart.workshop_completion", lang)
+        width=half, height=rows_height(len(data)), title=_t("kpi.chart.workshop_completion", lang)
     )
     hours = alt.Chart(data).encode(
         y=y,
@@ -906,7 +912,7 @@ def workshops_chart(
         hours.mark_bar(color=LIGHT_BLUE)
         + hours.mark_text(align="left", dx=4, color=DARK, fontSize=11).encode(text="hours_text:N")
     ).properties(
-        width=half, height=max(120, 28 * len(data)), title=_t("kpi.chart.workshop_hours", lang)
+        width=half, height=rows_height(len(data)), title=_t("kpi.chart.workshop_hours", lang)
     )
     return finish(left if part == "completion" else right, lang)
 
@@ -995,7 +1001,7 @@ def gap_chart(gap: pd.DataFrame, lang: str, width: int | str = "container", top:
     )
     return finish(
         (bars + text).properties(
-            width=width, height=34 * len(data), title=_t("kpi.chart.gap", lang)
+            width=width, height=rows_height(len(data), 44, 110), title=_t("kpi.chart.gap", lang)
         ),
         lang,
     )
@@ -1052,7 +1058,7 @@ def suggestion_chart(suggestion: pd.DataFrame, lang: str, width: int | str = "co
             base.mark_bar(color=BLUE, opacity=0.85)
             + base.mark_text(align="left", dx=4, color=DARK, fontSize=11).encode(text="text:N")
         ).properties(
-            width=width, height=max(120, 28 * len(data)), title=_t("kpi.chart.suggestion", lang)
+            width=width, height=rows_height(len(data)), title=_t("kpi.chart.suggestion", lang)
         ),
         lang,
     )
@@ -1133,7 +1139,7 @@ def fairness_chart(
     return finish(
         (bars + text).properties(
             width=width,
-            height=max(90, 28 * len(data)),
+            height=rows_height(len(data), 36, 130),
             title=_t(
                 f"kpi.chart.fairness_{measure}",
                 lang,
