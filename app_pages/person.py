@@ -25,8 +25,9 @@ from fleming.models import (
     Role,
 )
 from fleming.ui.context import engine, label, lang, t
-from fleming.ui.forms import FieldErrors, show_error
+from fleming.ui.forms import FieldErrors, error_text, show_error
 from fleming.ui.guard import require_role
+from fleming.ui.match_view import render_vacancies_for_person
 from fleming.ui.people_widgets import (
     comune_name,
     country_name,
@@ -42,6 +43,7 @@ actor = require_role(Role.COORDINATOR, Role.TUTOR)
 lg = lang()
 today = date.today()
 FLASH_KEY = "person_flash"
+CURRENT_PERSON = "person_id"  # the person being worked on, shared with the other screens
 
 
 def d(value) -> str:
@@ -74,7 +76,7 @@ def pick_person() -> None:
     st.stop()
 
 
-person_id = requested_person_id()
+person_id = requested_person_id() or st.session_state.get(CURRENT_PERSON)
 if person_id is None:
     st.title(t("person.pick.title"))
     pick_person()
@@ -93,9 +95,11 @@ try:
         partners = people.partners(session=session, actor=actor)
         open_editions = workshops.editions(session=session, actor=actor)
 except NotFound:
+    st.session_state.pop(CURRENT_PERSON, None)
     st.title(t("person.pick.title"))
     st.warning(t("person.not_found"), icon=":material/search_off:")
     pick_person()
+st.session_state[CURRENT_PERSON] = person_id
 
 EDIT_STATE = f"person_edit_{person_id}"
 EDIT_TOGGLE = f"person_editing_{person_id}"
@@ -127,6 +131,7 @@ st.caption(
         ]
     )
 )
+st.page_link("app_pages/people.py", label=t("person.pick.other"), icon=":material/search:")
 flash = st.session_state.pop(FLASH_KEY, None)
 if flash:
     st.success(flash, icon=":material/check_circle:")
@@ -140,7 +145,7 @@ if view.status is PersonStatus.CLOSED:
                         session=session, actor=actor, person_id=person_id, version=view.version
                     )
             except ValidationError as exc:
-                st.error(t(exc.message, **exc.params), icon=":material/error:")
+                st.error(error_text(exc), icon=":material/error:")
             except FlemingError as exc:
                 show_error(exc)
             else:
@@ -174,12 +179,13 @@ cols[2].metric(
 )
 cols[3].metric(t("person.metric.did"), d(view.did_date), border=True)
 
-tab_path, tab_pact, tab_meetings, tab_workshops, tab_profile, tab_consents = st.tabs(
+tab_path, tab_pact, tab_meetings, tab_workshops, tab_jobs, tab_profile, tab_consents = st.tabs(
     [
         t("person.tab.path"),
         t("person.tab.pact"),
         t("person.tab.meetings"),
         t("person.tab.workshops"),
+        t("person.tab.jobs"),
         t("person.tab.profile"),
         t("person.tab.consents"),
     ]
@@ -298,6 +304,9 @@ with tab_path:
         )
     else:
         st.caption(t("person.ratings.none"))
+    st.page_link(
+        "app_pages/competence_grid.py", label=t("person.ratings.go"), icon=":material/fact_check:"
+    )
 
 # --------------------------------------------------------------------------- pact & activities
 KIND_OPTIONS = list(ActivityKind)
@@ -328,7 +337,7 @@ def row_errors(exc: ValidationErrors) -> ValidationErrors:
     for err in exc.errors:
         if err.field.startswith("activities."):
             row = int(err.field.split(".")[1]) + 1
-            message = t(err.message, **err.params)
+            message = error_text(err)
             out.append(
                 ValidationError("activities", "person.pact.row_error", row=row, message=message)
             )
@@ -528,21 +537,25 @@ with tab_pact:
         left, right = st.columns(2)
         with left, st.container(border=True):
             st.markdown("**" + t("person.activity.update.heading") + "**")
-            by_id = {a.id: a for a in pact.activities}
+            activity_by_id = {a.id: a for a in pact.activities}
             chosen_id = st.selectbox(
                 t("person.activity.choose"),
-                list(by_id),
+                list(activity_by_id),
                 format_func=lambda aid: (
-                    f"{label(by_id[aid].kind)}"
-                    + (f" · {by_id[aid].description}" if by_id[aid].description else "")
-                    + f" ({label(by_id[aid].status)})"
+                    f"{label(activity_by_id[aid].kind)}"
+                    + (
+                        f" · {activity_by_id[aid].description}"
+                        if activity_by_id[aid].description
+                        else ""
+                    )
+                    + f" ({label(activity_by_id[aid].status)})"
                 ),
                 key=f"person_activity_choice_{person_id}",
                 placeholder=t("people.form.choose"),
                 index=None,
             )
             if chosen_id is not None:
-                a = by_id[chosen_id]
+                a = activity_by_id[chosen_id]
                 with st.form(f"person_activity_{a.id}_{a.version}"):
                     errors = FieldErrors()
                     statuses = [a.status, *a.next_statuses]
@@ -755,17 +768,17 @@ with tab_workshops:
         elif not choices:
             st.caption(t("person.workshop.no_editions"))
         else:
-            by_id = {e.id: e for e in choices}
+            edition_by_id = {e.id: e for e in choices}
             with st.form(f"person_enrol_{person_id}"):
                 errors = FieldErrors()
                 edition_id = st.selectbox(
                     t("person.workshop.edition"),
-                    list(by_id),
+                    list(edition_by_id),
                     format_func=lambda eid: t(
                         "person.workshop.option",
-                        title=by_id[eid].title,
-                        start=d(by_id[eid].start_date),
-                        seats=by_id[eid].seats_left,
+                        title=edition_by_id[eid].title,
+                        start=d(edition_by_id[eid].start_date),
+                        seats=edition_by_id[eid].seats_left,
                     ),
                 )
                 errors.slot("edition_id")
@@ -786,7 +799,12 @@ with tab_workshops:
                     except FlemingError as exc:
                         show_error(exc)
                     else:
-                        done(t("person.workshop.enrolled", title=by_id[edition_id].title))
+                        done(t("person.workshop.enrolled", title=edition_by_id[edition_id].title))
+
+
+# --------------------------------------------------------------------------- vacancies
+with tab_jobs:
+    render_vacancies_for_person(person_id)
 
 
 # --------------------------------------------------------------------------- profile
@@ -1034,17 +1052,17 @@ with tab_consents:
         if not active:
             st.caption(t("person.consent.none_active"))
         else:
-            by_id = {c.id: c for c in active}
+            consent_by_id = {c.id: c for c in active}
             with st.form(f"person_consent_withdraw_{person_id}"):
                 errors = FieldErrors()
                 consent_id = st.selectbox(
                     t("person.consent.which"),
-                    list(by_id),
+                    list(consent_by_id),
                     format_func=lambda cid: (
-                        label(by_id[cid].purpose)
+                        label(consent_by_id[cid].purpose)
                         + (
-                            f" · {by_id[cid].partner_org_name}"
-                            if by_id[cid].partner_org_name
+                            f" · {consent_by_id[cid].partner_org_name}"
+                            if consent_by_id[cid].partner_org_name
                             else ""
                         )
                     ),

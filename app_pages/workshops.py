@@ -13,7 +13,7 @@ from fleming.errors import FlemingError, ValidationError, ValidationErrors
 from fleming.i18n import LOCALES, fmt_date, fmt_number, fmt_percent
 from fleming.models import EnrolmentStatus, Role
 from fleming.ui.context import engine, label, lang, t
-from fleming.ui.forms import FieldErrors, show_error
+from fleming.ui.forms import FieldErrors, error_text, show_error
 from fleming.ui.guard import require_role
 from fleming.ui.people_widgets import open_person
 
@@ -580,7 +580,7 @@ with tabs[0]:
                                         )
                                 except (ValidationError, ValidationErrors) as exc:
                                     for err in getattr(exc, "errors", [exc]):
-                                        st.error(t(err.message, **err.params))
+                                        st.error(error_text(err))
                                 except FlemingError as exc:
                                     show_error(exc)
                                 else:

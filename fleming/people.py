@@ -271,13 +271,20 @@ def age_on(birth: date, day: date) -> int:
 
 
 def code_birth_date(info: validators.TaxCodeInfo, today: date) -> date | None:
-    """The birth date a 16-character code gives, in the century that puts it in the past."""
+    """The birth date a 16-character code gives: the latest such date not after ``today``.
+
+    The code holds two digits of the year; the century is the one that makes the person 0 to
+    99 years old (a child then fails the minimum age, rather than passing as a centenarian).
+    """
     born = info.birth_date
     if born is None:
         return None
-    while born > today:
-        born = _minus_years(born, 100)
-    return born
+    year = today.year - (today.year - born.year) % 100
+    try:
+        candidate = born.replace(year=year)
+    except ValueError:  # 29 February in a year that is not a leap year
+        candidate = date(year, 3, 1)
+    return _minus_years(candidate, 100) if candidate > today else candidate
 
 
 def _minus_years(day: date, years: int) -> date:
@@ -396,9 +403,7 @@ def validate_person(
             birth_date = from_code
         elif from_code is not None and not _same_day_of_century(birth_date, from_code):
             errors.append(
-                ValidationError(
-                    "birth_date", "people.error.code_birth_date", date=from_code.isoformat()
-                )
+                ValidationError("birth_date", "people.error.code_birth_date", date=from_code)
             )
         if sex is None:
             sex = info.sex

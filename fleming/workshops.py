@@ -1086,7 +1086,7 @@ def save_attendance(
             errors.append(ValidationError("attendance", "workshops.error.not_in_edition"))
             continue
         name = f"{person[1]} {person[2]}"
-        day = srow.session_date.isoformat()
+        day = srow.session_date
         if _blank(raw):
             clean[(enrolment_id, session_id)] = None
             continue

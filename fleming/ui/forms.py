@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 
 from fleming.errors import Conflict, NotFound, PermissionDenied, ValidationError, ValidationErrors
-from fleming.ui.context import t
+from fleming.i18n import fmt_date
+from fleming.ui.context import lang, t
+
+
+def error_text(err: ValidationError) -> str:
+    """The message of one field error in the user's language; dates shown their way."""
+    params = {k: fmt_date(v, lang()) if isinstance(v, date) else v for k, v in err.params.items()}
+    return t(err.message, **params)
 
 
 class FieldErrors:
@@ -34,7 +43,7 @@ class FieldErrors:
         grouped: dict[int, tuple[st.delta_generator.DeltaGenerator, list[str]]] = {}
         for err in errors:
             target = self._slots.get(err.field, self._general)
-            grouped.setdefault(id(target), (target, []))[1].append(t(err.message, **err.params))
+            grouped.setdefault(id(target), (target, []))[1].append(error_text(err))
         for target, texts in grouped.values():  # several errors for one slot: show them all
             with target.container():
                 for text in dict.fromkeys(texts):
