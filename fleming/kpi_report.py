@@ -108,8 +108,10 @@ class _Pdf(FPDF):
         self.ln(1.5)
         self.set_text_color(0, 0, 0)
 
-    def paragraph(self, text: str, size: int = 10, grey: bool = False) -> None:
-        self.set_font("DejaVu", "", size)
+    def paragraph(
+        self, text: str, size: float = 10, grey: bool = False, bold: bool = False
+    ) -> None:
+        self.set_font("DejaVu", "B" if bold else "", size)
         self.set_text_color(*((90, 90, 90) if grey else (20, 20, 20)))
         self.multi_cell(0, size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(1.5)
@@ -162,6 +164,11 @@ def pdf(*, session: Session, actor: Actor, filters: KpiFilters, lang: str = "it"
     doc.heading(_t("kpi.report.summary", lang), 13)
     for h in kc.headlines(frames, targets, lang):
         doc.paragraph(f"• {h.label}: {h.value} — {h.detail}")
+    doc.ln(2)
+    for section in sections:  # every chart's reading, so page one tells the whole period
+        doc.paragraph(_t(f"kpi.report.section.{section.key}", lang), size=10.5, bold=True)
+        for spec in section.charts:
+            doc.paragraph(f"– {spec.reading}", size=9.5)
     for section in sections:
         doc.add_page()
         doc.heading(_t(f"kpi.report.section.{section.key}", lang))
