@@ -17,6 +17,7 @@ from fleming.ui.flash import flash
 from fleming.ui.forms import FieldErrors, show_error
 from fleming.ui.guard import require_role
 from fleming.ui.paging import page_number, pager
+from fleming.ui.tables import date_texts
 
 actor = require_role(Role.ADMIN, Role.COORDINATOR, Role.TUTOR)
 CURRENT_COMPANY = "fleming_company_id"
@@ -46,14 +47,14 @@ with st.sidebar:
         list(CompanyStatus),
         format_func=label,
         placeholder=t("companies.filter.any"),
-        key="companies_status",
+        key=f"companies_status_{lang()}",  # labels follow the language
     )
     divisions = st.multiselect(
         t("companies.field.sector"),
         list(options.divisions),
         format_func=lambda code: companies.sector_label(code, lang()),
         placeholder=t("companies.filter.any"),
-        key="companies_divisions",
+        key=f"companies_divisions_{lang()}",  # labels follow the language
     )
     municipality = st.selectbox(
         t("companies.field.municipality"),
@@ -65,7 +66,7 @@ with st.sidebar:
         t("companies.filter.convention"),
         list(ConventionFilter),
         format_func=lambda f: t(f"companies.convention_filter.{f.value}"),
-        key="companies_convention",
+        key=f"companies_convention_{lang()}",  # labels follow the language
     )
 
 filters = CompanyFilters(
@@ -104,13 +105,11 @@ with list_tab:
                 "municipality": [municipality_label(r.municipality_code) for r in rows],
                 "employees": [r.employees for r in rows],
                 "status": [label(r.status) for r in rows],
-                "convention": pd.to_datetime(pd.Series([r.convention_until for r in rows])),
-                "last_contact": pd.to_datetime(pd.Series([r.last_contact for r in rows])),
-                "next_step": pd.to_datetime(pd.Series([r.next_step_on for r in rows])),
+                "convention": date_texts([r.convention_until for r in rows]),
+                "next_step": date_texts([r.next_step_on for r in rows]),
                 "vacancies": [r.open_vacancies for r in rows],
             }
         )
-        date_format = "DD/MM/YYYY"
         event = st.dataframe(
             frame,
             hide_index=True,
@@ -120,8 +119,8 @@ with list_tab:
             key="companies_table",
             height=36 * (len(rows) + 1) + 4,
             column_config={
-                "name": st.column_config.TextColumn(t("companies.field.name"), width=210),
-                "sector": st.column_config.TextColumn(t("companies.field.sector"), width=190),
+                "name": st.column_config.TextColumn(t("companies.field.name"), width=200),
+                "sector": st.column_config.TextColumn(t("companies.field.sector"), width=180),
                 "municipality": st.column_config.TextColumn(
                     t("companies.field.municipality"), width=140
                 ),
@@ -129,17 +128,13 @@ with list_tab:
                     t("companies.column.employees"), width=50
                 ),
                 "status": st.column_config.TextColumn(t("companies.field.status"), width=105),
-                "convention": st.column_config.DateColumn(
+                "convention": st.column_config.TextColumn(
                     t("companies.column.convention"),
-                    format=date_format,
                     width=95,
                     help=t("companies.field.convention_until"),
                 ),
-                "last_contact": st.column_config.DateColumn(
-                    t("companies.field.last_contact"), format=date_format, width=95
-                ),
-                "next_step": st.column_config.DateColumn(
-                    t("companies.field.next_step_on"), format=date_format, width=95
+                "next_step": st.column_config.TextColumn(
+                    t("companies.field.next_step_on"), width=95
                 ),
                 "vacancies": st.column_config.NumberColumn(
                     t("companies.column.vacancies"),

@@ -17,6 +17,7 @@ from fleming.ui.context import engine, label, lang, t
 from fleming.ui.flash import flash, show_flash
 from fleming.ui.forms import FieldErrors, show_error
 from fleming.ui.guard import require_role
+from fleming.ui.tables import date_texts
 
 actor = require_role(Role.ADMIN, Role.COORDINATOR, Role.TUTOR)
 CURRENT_COMPANY = "fleming_company_id"
@@ -340,14 +341,15 @@ with tabs[2]:
                     ],
                     t("company.scouting.outcome"): [s.outcome for s in c.scouting],
                     t("company.scouting.next_step"): [s.next_step or "" for s in c.scouting],
-                    t("company.scouting.next_step_on"): dates([s.next_step_on for s in c.scouting]),
+                    t("company.scouting.next_step_on"): date_texts(
+                        [s.next_step_on for s in c.scouting]
+                    ),
                 }
             ),
             hide_index=True,
             width="stretch",
             column_config={
                 t("company.scouting.contacted_on"): st.column_config.DateColumn(format=DATE),
-                t("company.scouting.next_step_on"): st.column_config.DateColumn(format=DATE),
             },
         )
     else:
@@ -542,14 +544,15 @@ with tabs[5]:
                     t("vacancies.field.positions"): [v.positions for v in c.vacancies],
                     t("vacancies.field.status"): [label(v.status) for v in c.vacancies],
                     t("vacancies.field.created_on"): dates([v.created_on for v in c.vacancies]),
-                    t("vacancies.field.start_date"): dates([v.start_date for v in c.vacancies]),
+                    t("vacancies.field.start_date"): date_texts(
+                        [v.start_date for v in c.vacancies]
+                    ),
                 }
             ),
             hide_index=True,
             width="stretch",
             column_config={
                 t("vacancies.field.created_on"): st.column_config.DateColumn(format=DATE),
-                t("vacancies.field.start_date"): st.column_config.DateColumn(format=DATE),
             },
         )
     else:
@@ -582,7 +585,7 @@ with tabs[6]:
                     t("company.internship.planned_end"): dates(
                         [i.planned_end_date for i in c.internships]
                     ),
-                    t("company.internship.actual_end"): dates(
+                    t("company.internship.actual_end"): date_texts(
                         [i.actual_end_date for i in c.internships]
                     ),
                     t("company.internship.status"): [label(i.status) for i in c.internships],
@@ -600,7 +603,6 @@ with tabs[6]:
             column_config={
                 t("company.internship.start"): st.column_config.DateColumn(format=DATE),
                 t("company.internship.planned_end"): st.column_config.DateColumn(format=DATE),
-                t("company.internship.actual_end"): st.column_config.DateColumn(format=DATE),
             },
         )
     else:

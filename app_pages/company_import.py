@@ -57,6 +57,7 @@ uploaded = st.file_uploader(
     type=["csv", "txt"],
     help=t("company_import.file.help", mb=company_import.MAX_BYTES // 2**20),
     key=f"company_import_file_{round_no}",
+    max_upload_size=company_import.MAX_BYTES // 2**20,
 )
 if uploaded is None:
     st.session_state.pop(PREVIEW, None)

@@ -16,6 +16,7 @@ from fleming.ui.flash import flash, show_flash
 from fleming.ui.forms import FieldErrors, show_error
 from fleming.ui.guard import require_role
 from fleming.ui.paging import page_number, pager
+from fleming.ui.tables import date_texts
 from fleming.ui.vacancy_form import occupation_search, vacancy_fields
 from fleming.vacancies import VacancyFilters
 
@@ -23,7 +24,6 @@ actor = require_role(Role.ADMIN, Role.COORDINATOR, Role.TUTOR)
 CURRENT_COMPANY = "fleming_company_id"
 CURRENT_VACANCY = "fleming_vacancy_id"
 PAGE_SIZE = 25
-DATE = "DD/MM/YYYY"
 
 st.title(t("vacancies.title"))
 st.caption(t("vacancies.caption"))
@@ -48,21 +48,21 @@ with st.sidebar:
         default=[VacancyStatus.OPEN, VacancyStatus.SHORTLISTING],
         format_func=label,
         placeholder=t("companies.filter.any"),
-        key="vacancies_status",
+        key=f"vacancies_status_{lang()}",  # labels follow the language
     )
     kinds = st.multiselect(
         t("vacancies.field.kind"),
         list(VacancyKind),
         format_func=label,
         placeholder=t("companies.filter.any"),
-        key="vacancies_kinds",
+        key=f"vacancies_kinds_{lang()}",  # labels follow the language
     )
     trade_filter = st.multiselect(
         t("vacancies.field.trade"),
         list(trade_names),
         format_func=trade_names.get,
         placeholder=t("companies.filter.any"),
-        key="vacancies_trades",
+        key=f"vacancies_trades_{lang()}",  # labels follow the language
     )
 filters = VacancyFilters(
     search=search, statuses=tuple(statuses), kinds=tuple(kinds), trade_ids=tuple(trade_filter)
@@ -112,37 +112,51 @@ def show_vacancy(vacancy_id: int) -> None:
     }
     if v.closed_reason:
         facts[t("vacancies.field.closed_reason")] = v.closed_reason
-    left, right = st.columns(2)
-    left.dataframe(
-        pd.DataFrame({t("vacancies.detail.field"): list(facts), "": list(facts.values())}),
-        hide_index=True,
-        width="stretch",
-    )
-    with right:
-        st.markdown("##### " + t("vacancies.requirements.heading"))
-        if v.requirements:
-            st.dataframe(
-                pd.DataFrame(
-                    {
-                        t("vacancies.requirements.competence"): [
-                            r.label(lang()) for r in v.requirements
-                        ],
-                        t("vacancies.requirements.min_level"): [
-                            r.min_level for r in v.requirements
-                        ],
-                        t("vacancies.requirements.essential"): [
-                            t("vacancies.requirements.essential_yes")
-                            if r.essential
-                            else t("vacancies.requirements.essential_no")
-                            for r in v.requirements
-                        ],
-                    }
+    items = list(facts.items())
+    half = (len(items) + 1) // 2
+    for column, part in zip(st.columns(2), (items[:half], items[half:]), strict=True):
+        column.dataframe(
+            pd.DataFrame({"field": [k for k, _ in part], "value": [v for _, v in part]}),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "field": st.column_config.TextColumn(t("vacancies.detail.field"), width=170),
+                "value": st.column_config.TextColumn(t("vacancies.detail.value"), width="large"),
+            },
+        )
+    st.markdown("##### " + t("vacancies.requirements.heading"))
+    if v.requirements:
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "competence": [r.label(lang()) for r in v.requirements],
+                    "level": [r.min_level for r in v.requirements],
+                    "essential": [
+                        t("vacancies.requirements.essential_yes")
+                        if r.essential
+                        else t("vacancies.requirements.essential_no")
+                        for r in v.requirements
+                    ],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "competence": st.column_config.TextColumn(
+                    t("vacancies.requirements.competence"), width="large"
                 ),
-                hide_index=True,
-                width="stretch",
-            )
-        else:
-            st.caption(t("vacancies.requirements.none"))
+                "level": st.column_config.NumberColumn(
+                    t("vacancies.requirements.min_level"),
+                    help=t("vacancies.requirements.min_level.help"),
+                    width=110,
+                ),
+                "essential": st.column_config.TextColumn(
+                    t("vacancies.requirements.essential"), width=110
+                ),
+            },
+        )
+    else:
+        st.caption(t("vacancies.requirements.none"))
     if v.kind is VacancyKind.INTERNSHIP and not v.convention_valid:
         st.warning(t("vacancies.detail.convention_expired"), icon=":material/contract:")
     if st.button(
@@ -235,7 +249,7 @@ with list_tab:
                 "positions": [r.positions for r in rows],
                 "status": [label(r.status) for r in rows],
                 "requirements": [r.requirements for r in rows],
-                "start": pd.to_datetime(pd.Series([r.start_date for r in rows], dtype="object")),
+                "start": date_texts([r.start_date for r in rows]),
             }
         )
         event = st.dataframe(
@@ -247,22 +261,20 @@ with list_tab:
             key="vacancies_table",
             height=36 * (len(rows) + 1) + 4,
             column_config={
-                "title": st.column_config.TextColumn(t("vacancies.field.title"), width=230),
-                "company": st.column_config.TextColumn(t("vacancies.field.company"), width=200),
-                "trade": st.column_config.TextColumn(t("vacancies.field.trade"), width=160),
-                "kind": st.column_config.TextColumn(t("vacancies.field.kind"), width=130),
+                "title": st.column_config.TextColumn(t("vacancies.field.title"), width=200),
+                "company": st.column_config.TextColumn(t("vacancies.field.company"), width=170),
+                "trade": st.column_config.TextColumn(t("vacancies.field.trade"), width=140),
+                "kind": st.column_config.TextColumn(t("vacancies.field.kind"), width=115),
                 "positions": st.column_config.NumberColumn(
-                    t("vacancies.field.positions"), width=55
+                    t("vacancies.field.positions"), width=50
                 ),
-                "status": st.column_config.TextColumn(t("vacancies.field.status"), width=130),
+                "status": st.column_config.TextColumn(t("vacancies.field.status"), width=120),
                 "requirements": st.column_config.NumberColumn(
                     t("vacancies.column.requirements"),
-                    width=90,
+                    width=85,
                     help=t("vacancies.field.requirements"),
                 ),
-                "start": st.column_config.DateColumn(
-                    t("vacancies.field.start_date"), format=DATE, width=95
-                ),
+                "start": st.column_config.TextColumn(t("vacancies.field.start_date"), width=90),
             },
         )
         pager(
