@@ -1992,11 +1992,17 @@ def person_options(
 
 
 def company_options(
-    *, session: Session, actor: Actor, text: str = "", limit: int = 30, today: date | None = None
+    *,
+    session: Session,
+    actor: Actor,
+    text: str = "",
+    limit: int = 30,
+    company_id: int | None = None,
+    today: date | None = None,
 ) -> tuple[CompanyOption, ...]:
-    """Companies whose name or VAT number contains ``text``, with their internship convention
-    valid today, their quota and how many interns they host today (those with a valid
-    convention first)."""
+    """Companies whose name or VAT number contains ``text`` (or the one ``company_id``), with
+    their internship convention valid today, their quota and how many interns they host today
+    (those with a valid convention first)."""
     authorize(session=session, actor=actor, operation="internships.start")
     today = today or date.today()
     until = (
@@ -2025,6 +2031,8 @@ def company_options(
         .order_by(until.is_(None), Company.name, Company.id)
         .limit(limit)
     )
+    if company_id is not None:
+        query = query.where(Company.id == company_id)
     text = (text or "").strip().lower()
     if text:
         pattern = f"%{_escape_like(text)}%"

@@ -108,6 +108,20 @@ PAGES: tuple[PageSpec, ...] = (
         "nav.section.companies",
     ),
     PageSpec(
+        "internships.py",
+        "nav.internships",
+        ":material/badge:",
+        frozenset({C, T}),
+        "nav.section.internships",
+    ),
+    PageSpec(
+        "internship.py",
+        "nav.internship",
+        ":material/work_history:",
+        frozenset({C, T}),
+        "nav.section.internships",
+    ),
+    PageSpec(
         "kpi.py", "nav.kpi", ":material/monitoring:", frozenset({A, C}), "nav.section.analysis"
     ),
     PageSpec(
