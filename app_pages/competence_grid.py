@@ -16,14 +16,13 @@ from fleming.ui.forms import FieldErrors, show_error
 from fleming.ui.guard import require_role
 
 actor = require_role(Role.COORDINATOR, Role.TUTOR)
-PERSON_KEY = "person_id"  # set by the person page: the person being looked at
-CHOSEN_KEY = "competence_grid_person"
+PERSON_KEY = "person_id"  # the person being worked on, shared with the person page
 NONCE_KEY = "competence_grid_nonce"
 
 st.title(t("competences.grid.title"))
 
 # ---------------------------------------------------------------- choose the person
-person_id = st.session_state.get(CHOSEN_KEY) or st.session_state.get(PERSON_KEY)
+person_id = st.session_state.get(PERSON_KEY)
 with st.container(border=True):
     search = st.text_input(
         t("competences.grid.search"),
@@ -41,13 +40,14 @@ with st.container(border=True):
                 t("competences.grid.search.results", n=len(found)),
                 list(by_id),
                 index=None,
+                placeholder=t("competences.grid.search.pick"),
                 format_func=lambda pid: (
                     f"{by_id[pid].last_name} {by_id[pid].first_name} · {by_id[pid].tax_code}"
                 ),
                 key="competence_grid_pick",
             )
             if picked is not None and picked != person_id:
-                st.session_state[CHOSEN_KEY] = picked
+                st.session_state[PERSON_KEY] = picked
                 st.rerun()
 
 if not person_id:
@@ -89,6 +89,7 @@ with rate_tab:
         [i for i in trade_names if i not in trade_ids],
         format_func=lambda i: trade_names[i],
         help=t("competences.grid.extra_trades.help"),
+        placeholder=t("competences.grid.extra_trades.placeholder"),
         key=f"competence_grid_extra_{person_id}",
     )
     with unit_of_work(engine()) as session:
@@ -99,14 +100,13 @@ with rate_tab:
 
     lg = lang()
     trade_by_code = {tr.code: tr.label(lg) for tr in all_trades}
-    groups = [
-        label(competences.CompetenceArea(area))
-        + (f" · {trade_by_code.get(code, code)}" if isinstance(code, str) else "")
-        for area, code in zip(grid["area"], grid["trade_code"], strict=True)
-    ]
     source_frame = pd.DataFrame(
         {
-            "group": groups,
+            "group": [
+                label(competences.CompetenceArea(area))
+                + (f" — {trade_by_code.get(code, code)}" if isinstance(code, str) else "")
+                for area, code in zip(grid["area"], grid["trade_code"], strict=True)
+            ],
             "competence": grid[f"label_{lg}"],
             "last": [
                 f"{level_choice(lv)} ({fmt_date(d.date(), lg)})" if not pd.isna(lv) else "—"
@@ -116,11 +116,27 @@ with rate_tab:
             "note": grid["note"],
         }
     )
+    groups = list(dict.fromkeys(source_frame["group"]))
     flash = st.session_state.pop("competence_grid_flash", None)
     if flash:
         st.success(flash, icon=":material/check_circle:")
     nonce = st.session_state.get(NONCE_KEY, 0)
-    editor_key = f"competence_grid_editor_{person_id}_{'_'.join(map(str, extra))}_{nonce}"
+    extra_key = "_".join(map(str, extra))
+    column_config = {
+        "group": None,
+        "competence": st.column_config.TextColumn(t("competences.col.competence"), width=380),
+        "last": st.column_config.TextColumn(t("competences.col.last"), width=190),
+        "level": st.column_config.SelectboxColumn(
+            t("competences.col.new_level"),
+            options=list(competences.LEVEL_VALUES),
+            format_func=level_choice,
+            help=t("competences.col.new_level.help"),
+            width=170,
+        ),
+        "note": st.column_config.TextColumn(
+            t("competences.col.note"), max_chars=competences.NOTE_MAX, width=170
+        ),
+    }
 
     with st.form(f"competence_grid_form_{person_id}"):
         errors = FieldErrors()
@@ -142,36 +158,27 @@ with rate_tab:
             errors.slot("source")
         with c2:
             errors.slot("rated_on")
-        edited = st.data_editor(
-            source_frame,
-            key=editor_key,
-            hide_index=True,
-            width="stretch",
-            num_rows="fixed",
-            disabled=["group", "competence", "last"],
-            column_config={
-                "group": st.column_config.TextColumn(t("competences.col.group"), width="small"),
-                "competence": st.column_config.TextColumn(
-                    t("competences.col.competence"), width="large"
-                ),
-                "last": st.column_config.TextColumn(t("competences.col.last"), width="small"),
-                "level": st.column_config.SelectboxColumn(
-                    t("competences.col.new_level"),
-                    options=list(competences.LEVEL_VALUES),
-                    format_func=level_choice,
-                    help=t("competences.col.new_level.help"),
-                    width="medium",
-                ),
-                "note": st.column_config.TextColumn(
-                    t("competences.col.note"), max_chars=competences.NOTE_MAX, width="medium"
-                ),
-            },
-        )
-        row_errors = st.container()
+        edited_parts, group_errors = [], {}
+        for number, group in enumerate(groups):
+            st.markdown(f"**{group}**")
+            edited_parts.append(
+                st.data_editor(
+                    source_frame[source_frame["group"] == group],
+                    key=f"competence_grid_editor_{person_id}_{extra_key}_{number}_{nonce}",
+                    hide_index=True,
+                    width="content",
+                    num_rows="fixed",
+                    disabled=["group", "competence", "last"],
+                    column_config=column_config,
+                    placeholder="",
+                )
+            )
+            group_errors[group] = st.container()
         errors.slot("grid")
         submitted = st.form_submit_button(t("competences.grid.save"), type="primary")
 
     if submitted:
+        edited = pd.concat(edited_parts).reindex(source_frame.index)
         frame = pd.DataFrame(
             {
                 "competence_id": grid["competence_id"],
@@ -194,17 +201,14 @@ with rate_tab:
             rows = [e for e in errs if e.field.startswith("row ")]
             errors.show(ValidationErrors([e for e in errs if not e.field.startswith("row ")]))
             if rows:
-                with row_errors:
-                    st.error(
-                        t("competences.grid.rows_refused", n=len(rows)), icon=":material/error:"
+                errors.show(ValidationError("grid", "competences.grid.rows_refused", n=len(rows)))
+                for err in rows:
+                    position = int(err.field.removeprefix("row ")) - 1
+                    row = source_frame.iloc[position]
+                    group_errors[row["group"]].error(
+                        f"{row['competence']}: {t(err.message, **err.params)}",
+                        icon=":material/error:",
                     )
-                    for err in rows:
-                        n = int(err.field.removeprefix("row "))
-                        what = source_frame["competence"].iloc[n - 1]
-                        st.markdown(
-                            f"- **{t('competences.grid.row', n=n)}** · {what}: "
-                            + t(err.message, **err.params)
-                        )
         except FlemingError as exc:
             show_error(exc)
         else:

@@ -58,8 +58,10 @@ with unit_of_work(engine()) as session:
     total = competences.list_competences(session=session, actor=actor, limit=1, **filters).total
 pages = max(1, math.ceil(total / PAGE_SIZE))
 page = 1
+count_col, page_col = st.columns([4, 1], vertical_alignment="bottom")
+count_col.caption(t("competences.catalogue.count", n=total))
 if pages > 1:
-    page = st.number_input(
+    page = page_col.number_input(
         t("competences.catalogue.page", pages=pages), 1, pages, 1, key="competences_page"
     )
 with unit_of_work(engine()) as session:
@@ -70,7 +72,6 @@ with unit_of_work(engine()) as session:
         offset=(page - 1) * PAGE_SIZE,
         **filters,
     )
-st.caption(t("competences.catalogue.count", n=total))
 st.dataframe(
     pd.DataFrame(
         {
@@ -87,6 +88,7 @@ st.dataframe(
     ),
     hide_index=True,
     width="stretch",
+    placeholder="",
     column_config={
         t("competences.col.esco"): st.column_config.LinkColumn(
             t("competences.col.esco"), display_text=t("competences.catalogue.esco_link")
@@ -124,6 +126,7 @@ with add_tab, st.form("competences_add"):
         t("competences.col.trade"),
         [None, *trade_names],
         format_func=lambda i: "—" if i is None else trade_names[i],
+        placeholder="—",
         help=t("competences.field.trade.help"),
         key="competences_add_trade",
     )
@@ -240,6 +243,7 @@ with import_tab:
         except ValidationError as exc:
             st.error(t(exc.message, **exc.params), icon=":material/error:")
             st.stop()
+        import_errors = FieldErrors()
         i1, i2, i3 = st.columns(3)
         file_lang = i1.radio(
             t("competences.import.lang"),
@@ -259,9 +263,12 @@ with import_tab:
             t("competences.col.trade"),
             [None, *trade_names],
             format_func=lambda i: "—" if i is None else trade_names[i],
+            placeholder="—",
             disabled=imp_area is not CompetenceArea.TECHNICAL,
             key="competences_import_trade",
         )
+        with i3:
+            import_errors.slot("trade_id")
         needle = st.text_input(
             t("competences.import.filter"),
             help=t("competences.import.filter.help"),
@@ -300,8 +307,6 @@ with import_tab:
             },
         )
         chosen_rows = skills.loc[picked.index[picked["pick"].astype(bool)]]
-        import_errors = FieldErrors()
-        import_errors.slot("trade_id")
         if st.button(
             t("competences.import.submit", n=len(chosen_rows)),
             type="primary",

@@ -16,7 +16,7 @@ from fleming.ui.guard import require_role
 
 actor = require_role(Role.COORDINATOR, Role.TUTOR)
 NONCE_KEY = "workshop_grid_nonce"
-SHORT = 26  # characters of a competence label in a column heading (the full one is in the help)
+SHORT = 24  # characters of a competence label in a column heading (the full one is in the help)
 
 st.title(t("competences.class.title"))
 st.caption(t("competences.class.intro"))
@@ -103,7 +103,7 @@ for comp in grid.competences:
         options=list(competences.LEVEL_VALUES),
         format_func=level_choice,
         help=comp.label(lg),
-        width="small",
+        width=165,
     )
 nonce = st.session_state.get(NONCE_KEY, 0)
 area_key = "_".join(a.value for a in areas)
@@ -140,6 +140,7 @@ with st.form(f"workshop_grid_form_{edition_id}"):
         disabled=["person_id", "name"],
         column_order=["name", *[c.code for c in grid.competences], "note"],
         column_config=column_config,
+        placeholder="",
     )
     row_errors = st.container()
     errors.slot("grid")

@@ -23,6 +23,8 @@ from fleming.ui.forms import show_error
 
 GAINED, SAME, LOWER = "gained", "same", "lower"
 COLOURS = {GAINED: "#2f7d32", SAME: "#1f4e79", LOWER: "#c05621"}
+Y_LABELS = 380  # pixels for the competence labels
+ROW = 30  # pixels per competence
 
 
 def level_choice(value: object) -> str:
@@ -43,7 +45,7 @@ def level_scale_legend(*, expanded: bool = False) -> None:
         )
 
 
-def _chart(frame: pd.DataFrame) -> alt.LayerChart:
+def _chart(frame: pd.DataFrame, *, legend: bool = True) -> alt.LayerChart:
     """A dumbbell per competence: entry (hollow grey) → latest (filled, coloured by the change)."""
     names = json.dumps({str(lv.value): lv.choice(lang()) for lv in competences.LEVELS})
     scale = alt.Scale(domain=[-0.2, 3.2], nice=False)
@@ -59,7 +61,11 @@ def _chart(frame: pd.DataFrame) -> alt.LayerChart:
         return alt.X(f"{field}:Q", scale=scale, axis=axis)
 
     y = alt.Y(
-        "competence:N", sort=list(frame["competence"]), title=None, axis=alt.Axis(labelLimit=460)
+        "competence:N",
+        sort=list(frame["competence"]),
+        title=None,
+        # the same label width in every area's chart, so their level axes line up
+        axis=alt.Axis(labelLimit=Y_LABELS, minExtent=Y_LABELS, maxExtent=Y_LABELS),
     )
     tooltip = [
         alt.Tooltip("competence:N", title=t("competences.col.competence")),
@@ -76,7 +82,11 @@ def _chart(frame: pd.DataFrame) -> alt.LayerChart:
     colour = alt.Color(
         "change:N",
         scale=alt.Scale(domain=list(COLOURS), range=list(COLOURS.values())),
-        legend=alt.Legend(title=None, orient="top", labelExpr=f"{legend_names}[datum.value]"),
+        legend=(
+            alt.Legend(title=None, orient="top", labelExpr=f"{legend_names}[datum.value]")
+            if legend
+            else None
+        ),
     )
     base = alt.Chart(frame)
     rule = base.mark_rule(strokeWidth=3, opacity=0.5).encode(
@@ -88,7 +98,7 @@ def _chart(frame: pd.DataFrame) -> alt.LayerChart:
     latest = base.mark_circle(size=120, opacity=1).encode(
         x=x("latest_level"), y=y, color=colour, tooltip=tooltip
     )
-    return alt.layer(rule, entry, latest).properties(height=max(70, 28 * len(frame)))
+    return alt.layer(rule, entry, latest)
 
 
 def _display_frame(progress: pd.DataFrame) -> pd.DataFrame:
@@ -139,12 +149,18 @@ def render_competence_progress(person_id: int, *, key: str = "competence_progres
     else:
         st.caption(t("competences.progress.explain"))
         frame = _display_frame(progress)
+        first = True
         for area in competences.AREA_ORDER:
             part = frame[frame["area"] == area.value]
             if part.empty:
                 continue
             st.markdown(f"**{label(CompetenceArea(area))}**")
-            st.altair_chart(_chart(part), width="stretch")
+            st.altair_chart(
+                _chart(part, legend=first),
+                width="stretch",
+                height=ROW * len(part) + (90 if first else 50),
+            )
+            first = False
 
         gains = frame[frame["gain"] > 0].sort_values("gain", ascending=False, kind="stable")
         st.markdown("##### " + t("competences.progress.gained", n=len(gains)))

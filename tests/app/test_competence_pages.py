@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import func, select
 from streamlit.testing.v1 import AppTest
@@ -72,11 +73,12 @@ def test_tutor_rates_the_person_opened_on_the_person_page(open_page, grid_db):
     pid = _person_in_a_workshop(grid_db)
     at = open_page("competence_grid.py", "tutor", person_id=pid)
     assert not at.exception, at.exception
-    editor = at.data_editor[0]
-    shown = editor.value
+    sections = [e.value for e in at.data_editor]
+    assert len(sections) == 4  # the workshop's trade, transversal, Italian for work, digital
+    shown = pd.concat(sections)
     assert list(shown.columns) == ["group", "competence", "last", "level", "note"]
     assert shown["level"].isna().all()
-    assert any(g.startswith("Tecnico-professionale · ") for g in shown["group"])
+    assert sections[0]["group"].iloc[0].startswith("Tecnico-professionale — ")
     assert "Italiano per il lavoro - parlato: chiede, spiega e riferisce" in set(
         shown["competence"]
     )
@@ -87,7 +89,7 @@ def test_tutor_rates_the_person_opened_on_the_person_page(open_page, grid_db):
     at.run()
 
     assert not at.exception, at.exception
-    assert [s.value for s in at.success] == ["Valutazione salvata: 2 livelli registrati."]
+    assert [s.value for s in at.success] == ["Valutazione salvata (livelli registrati: 2)."]
     assert _count(grid_db, CompetenceRating.person_id == pid) == before + 2
     with unit_of_work(get_engine(grid_db)) as s:
         newest = s.scalars(
@@ -116,10 +118,14 @@ def test_an_invalid_row_is_named_and_nothing_is_saved(open_page, grid_db):
     at.run()
 
     assert not at.exception, at.exception
-    assert [e.value for e in at.error] == ["Nulla è stato salvato: 2 righe da correggere."]
-    messages = " ".join(m.value for m in at.markdown)
-    assert "**Riga 2** · " in messages and "Livello «7» non valido" in messages
-    assert "**Riga 3** · " in messages and "C'è una nota ma nessun livello" in messages
+    second, third = at.data_editor[0].value["competence"].iloc[1:3]
+    errors = [e.value for e in at.error]
+    assert errors[-1] == "Nulla è stato salvato. Righe da correggere: 2."
+    assert errors[0].startswith(f"{second}: Livello «7» non valido")
+    assert (
+        errors[1]
+        == f"{third}: C'è una nota ma nessun livello: scegli il livello o cancella la nota."
+    )
     assert not at.success
     assert _count(grid_db, CompetenceRating.person_id == pid) == before
 
@@ -133,8 +139,8 @@ def test_the_page_finds_a_person_by_name_without_the_person_page(open_page, grid
     at.text_input(key="competence_grid_search").input(last).run()
     at.selectbox(key="competence_grid_pick").select(pid).run()
     assert not at.exception, at.exception
-    assert at.session_state["competence_grid_person"] == pid
-    assert at.data_editor[0].value["competence"].size > 10
+    assert at.session_state["person_id"] == pid  # the current person, for the other pages too
+    assert sum(e.value["competence"].size for e in at.data_editor) > 10
     assert [t.label for t in at.tabs] == ["Valuta", "Progressi e scheda"]
 
 
@@ -174,7 +180,7 @@ def test_trainer_rates_a_whole_class(open_page, grid_db):
     at.run()
 
     assert not at.exception, at.exception
-    assert at.success and at.success[0].value.endswith(f"{2 * people} livelli registrati.")
+    assert at.success and at.success[0].value.endswith(f"(livelli registrati: {2 * people}).")
     assert _count(grid_db, CompetenceRating.workshop_edition_id == edition_id) == before + 2 * (
         people
     )
@@ -189,7 +195,7 @@ def test_a_bad_cell_in_the_class_grid_saves_nothing(open_page, grid_db):
     _edit(at, "workshop_grid_editor_", {0: {codes[0]: 2}, 1: {codes[0]: 5}})
     _button(at, "Salva la valutazione della classe").click()
     at.run()
-    assert [e.value for e in at.error] == ["Nulla è stato salvato: 1 righe da correggere."]
+    assert [e.value for e in at.error] == ["Nulla è stato salvato. Righe da correggere: 1."]
     assert any("**Riga 2** · " in m.value for m in at.markdown)
     assert _count(grid_db, CompetenceRating.workshop_edition_id == edition_id) == before
 
@@ -231,7 +237,7 @@ def test_coordinator_adds_a_competence_and_imports_from_esco(open_page, grid_db)
     assert at.radio(key="competences_import_lang").value == "en"
     at.selectbox(key="competences_import_area").select_index(3)  # digital
     at.checkbox(key="competences_import_all").check().run()
-    _button(at, "Importa le 8 selezionate").click()
+    _button(at, "Importa le selezionate (8)").click()
     at.run()
     assert not at.exception, at.exception
     metrics = {m.label: m.value for m in at.metric}
