@@ -13,21 +13,21 @@ from fleming.ui.people_widgets import open_person
 actor = require_role(Role.COORDINATOR, Role.TUTOR)
 lg = lang()
 
-st.title(t("caseload.title"))
-
 tutor_id = actor.id
 if actor.role is Role.COORDINATOR:
+    st.title(t("caseload.title_coordinator"))
     with unit_of_work(engine()) as session:
-        tutors = people.tutors(session=session, actor=actor)
+        tutors = people.tutors(session=session, actor=actor)  # tutors first, then coordinators
     names = {o.id: o.label for o in tutors}
-    ids = list(names)
     tutor_id = st.selectbox(
         t("caseload.tutor"),
-        ids,
-        index=ids.index(actor.id) if actor.id in ids else 0,
+        list(names),
+        index=0,
         format_func=lambda uid: names[uid],
         key="caseload_tutor",
     )
+else:
+    st.title(t("caseload.title"))
 
 with unit_of_work(engine()) as session:
     view = tutoring.caseload(session=session, actor=actor, tutor_id=tutor_id)

@@ -35,6 +35,7 @@ from fleming.ui.people_widgets import (
     may_work_text,
     open_person,
     person_form,
+    phone_text,
     plain,
     requested_person_id,
 )
@@ -188,7 +189,9 @@ tab_path, tab_pact, tab_meetings, tab_workshops, tab_jobs, tab_profile, tab_cons
         t("person.tab.jobs"),
         t("person.tab.profile"),
         t("person.tab.consents"),
-    ]
+    ],
+    key="person_tab",  # the open tab survives a save and the next person
+    on_change="rerun",
 )
 
 # --------------------------------------------------------------------------- timeline
@@ -829,11 +832,17 @@ with tab_profile:
                     (t("people.field.tax_code"), view.tax_code),
                     (t("people.field.birth_date"), d(view.birth_date)),
                     (t("people.field.sex"), label(view.sex)),
-                    (
-                        t("people.field.birth_place"),
-                        comune_name(view.birth_comune_code)
-                        if view.birth_comune_code
-                        else (view.birth_place or ""),
+                    *(
+                        [
+                            (
+                                t("people.field.birth_place"),
+                                comune_name(view.birth_comune_code)
+                                if view.birth_comune_code
+                                else (view.birth_place or ""),
+                            ),
+                        ]
+                        if view.country_of_birth == "IT"
+                        else []
                     ),
                     (t("people.field.country_of_birth"), country_name(view.country_of_birth)),
                     (t("people.field.citizenship"), country_name(view.citizenship)),
@@ -842,7 +851,7 @@ with tab_profile:
             st.markdown("##### " + t("people.form.section.contacts"))
             field_rows(
                 [
-                    (t("people.field.phone"), view.phone or ""),
+                    (t("people.field.phone"), phone_text(view.phone)),
                     (t("people.field.email"), view.email or ""),
                     (t("people.field.municipality"), comune_name(view.municipality_code)),
                     (t("people.field.address"), view.address or ""),

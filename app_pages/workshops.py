@@ -56,7 +56,9 @@ with unit_of_work(engine()) as session:
 tab_names = [t("workshops.tab.editions")]
 if coordinator:
     tab_names += [t("workshops.tab.new"), t("workshops.tab.trades")]
-tabs = st.tabs(tab_names) if coordinator else [st.container()]
+tabs = (
+    st.tabs(tab_names, key="workshops_tab", on_change="rerun") if coordinator else [st.container()]
+)
 
 
 # --------------------------------------------------------------------------- edition form
@@ -151,6 +153,7 @@ def edition_form(key: str, initial: workshops.EditionRow | None) -> None:
                 max_value=12.0,
                 value=4.0,
                 step=0.5,
+                format="%.1f",
             )
             with c2:
                 errors.slot("session_hours")
@@ -266,7 +269,9 @@ with tabs[0]:
 
         sub = st.tabs(
             [t("workshops.tab.people"), t("workshops.tab.attendance"), t("workshops.tab.sessions")]
-            + ([t("workshops.tab.edit")] if coordinator else [])
+            + ([t("workshops.tab.edit")] if coordinator else []),
+            key="workshops_subtab",
+            on_change="rerun",
         )
 
         # ------------------------------------------------------------------ people
@@ -472,7 +477,7 @@ with tabs[0]:
                     total_col: st.column_config.NumberColumn(
                         total_col,
                         disabled=True,
-                        format="%.1f",
+                        format="localized",
                         help=t("workshops.attendance.total.help", hours=e.hours),
                     ),
                 }
@@ -486,7 +491,7 @@ with tabs[0]:
                         min_value=0.0,
                         max_value=float(s.hours),
                         step=0.5,
-                        format="%.1f",
+                        format="localized",
                         disabled=is_future,
                         help=t(
                             "workshops.attendance.session.help",
@@ -501,6 +506,7 @@ with tabs[0]:
                     errors = FieldErrors()
                     edited = st.data_editor(
                         source,
+                        placeholder="",
                         hide_index=True,
                         width="stretch",
                         num_rows="fixed",
@@ -629,6 +635,7 @@ with tabs[0]:
                             max_value=12.0,
                             value=4.0,
                             step=0.5,
+                            format="%.1f",
                         )
                         with c2:
                             errors.slot("session_hours")

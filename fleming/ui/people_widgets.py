@@ -482,3 +482,16 @@ def plain(text: str | None) -> str:
     """User text made inert for ``st.markdown``: every markdown character escaped, lines kept."""
     escaped = "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in (text or ""))
     return escaped.replace("\n", "  \n")
+
+
+def phone_text(e164: str | None) -> str:
+    """A stored ``+39…`` number the way people read it: ``+39 351 234 5678``."""
+    if not e164:
+        return ""
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(e164, "IT")
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
