@@ -40,6 +40,7 @@ from fleming.models import (
     PersonStatus,
     ReferralSource,
     Role,
+    ServicePact,
     Sex,
     User,
     WorkshopEdition,
@@ -699,6 +700,20 @@ def update(
     if person.version != version:
         raise Conflict("stale")
     checked = validate_person(session=session, data=data, today=today, person_id=person_id)
+    pact = session.scalar(select(ServicePact).where(ServicePact.person_id == person_id))
+    if pact is not None:  # what the pact rests on cannot be taken away from under it
+        errors = []
+        did = checked.values["did_date"]
+        if did is None:
+            errors.append(ValidationError("did_date", "people.error.did_needed_by_pact"))
+        elif did > pact.signed_on:
+            errors.append(
+                ValidationError("did_date", "people.error.did_after_pact", date=pact.signed_on)
+            )
+        if checked.values["tutor_id"] is None:
+            errors.append(ValidationError("tutor_id", "people.error.tutor_needed_by_pact"))
+        if errors:
+            raise ValidationErrors(errors)
     old = {f.marker: f for f in person.fragilities}  # loaded before any change: one flush
     new = set(checked.fragilities)
     for key, value in checked.values.items():
@@ -714,6 +729,17 @@ def update(
             "to": sorted(m.value for m in new),
         }
         person.fragilities = [old.get(m) or PersonFragility(marker=m) for m in checked.fragilities]
+    if pact is not None and pact.tutor_id != person.tutor_id:  # the pact names the same tutor
+        pact.tutor_id = person.tutor_id
+        audit.record(
+            session=session,
+            actor=actor,
+            action="update",
+            entity="service_pact",
+            entity_id=pact.id,
+            person_id=person.id,
+            changes=audit.changed_fields(pact),
+        )
     _flush_unique(session, data.tax_code)
     audit.record(
         session=session,

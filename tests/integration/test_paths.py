@@ -470,3 +470,36 @@ def test_others_cannot_touch_the_path(engine, w, pid, who):
     assert status(engine, pid) is PersonStatus.INTAKE
     with unit_of_work(engine) as session:
         assert people.get(session=session, actor=w.tutor, person_id=pid).closing_reason is None
+
+
+def test_the_profile_cannot_pull_the_did_or_the_tutor_from_under_the_pact(engine, w, pid):
+    from dataclasses import replace
+
+    open_pact(engine, w.tutor, pid)
+    with unit_of_work(engine) as session:
+        view = people.get(session=session, actor=w.tutor, person_id=pid)
+    for changes, field, key in [
+        ({"did_date": None}, "did_date", "people.error.did_needed_by_pact"),
+        ({"did_date": TODAY}, "did_date", "people.error.did_after_pact"),
+        ({"tutor_id": None}, "tutor_id", "people.error.tutor_needed_by_pact"),
+    ]:
+        with unit_of_work(engine) as session, pytest.raises(ValidationErrors) as excinfo:
+            people.update(
+                session=session,
+                actor=w.tutor,
+                person_id=pid,
+                version=view.version,
+                data=replace(view.to_input(), **changes),
+            )
+        assert {e.field: e.message for e in excinfo.value.errors} == {field: key}
+    # changing the tutor on the profile changes the pact's tutor too
+    with unit_of_work(engine) as session:
+        people.update(
+            session=session,
+            actor=w.coordinator,
+            person_id=pid,
+            version=view.version,
+            data=replace(view.to_input(), tutor_id=w.tutor2.id),
+        )
+    with unit_of_work(engine) as session:
+        assert paths.get_pact(session=session, actor=w.tutor, person_id=pid).tutor_id == w.tutor2.id
