@@ -126,14 +126,14 @@ with tab_list:
                 t("internships.col.company"): [r.company_name for r in rows],
                 t("internships.col.tutor"): [r.centre_tutor_name or "—" for r in rows],
                 t("internships.col.start"): pd.to_datetime(pd.Series([r.start_date for r in rows])),
-                t("internships.col.planned_end"): pd.to_datetime(
-                    pd.Series([r.planned_end_date for r in rows])
+                t("internships.col.end"): pd.to_datetime(
+                    pd.Series([r.actual_end_date or r.planned_end_date for r in rows])
                 ),
                 t("internships.col.situation"): [end_note(r) for r in rows],
                 t("internships.col.attendance"): [
                     (
                         f"{fmt_percent(r.last_attendance_percent / 100, lang())}"
-                        f" ({fmt_date(r.last_attendance_month, lang(), 'MMM yyyy')})"
+                        f" · {fmt_date(r.last_attendance_month, lang(), 'MMM yy')}"
                     )
                     if r.last_attendance_percent is not None
                     else "—"
@@ -152,12 +152,17 @@ with tab_list:
             key=f"internships_table_{table_nonce}",
             height=36 * (len(rows) + 1) + 4,
             column_config={
-                t("internships.col.start"): st.column_config.DateColumn(format=DATE, width=95),
-                t("internships.col.planned_end"): st.column_config.DateColumn(
-                    format=DATE, width=95
+                t("internships.col.person"): st.column_config.TextColumn(width=140),
+                t("internships.col.company"): st.column_config.TextColumn(width=180),
+                t("internships.col.tutor"): st.column_config.TextColumn(width=115),
+                t("internships.col.start"): st.column_config.DateColumn(format=DATE, width=85),
+                t("internships.col.end"): st.column_config.DateColumn(
+                    format=DATE, width=85, help=t("internships.col.end.help")
                 ),
+                t("internships.col.situation"): st.column_config.TextColumn(width=125),
+                t("internships.col.attendance"): st.column_config.TextColumn(width=105),
                 t("internships.col.checks"): st.column_config.NumberColumn(
-                    help=t("internships.col.checks.help"), width=70
+                    help=t("internships.col.checks.help"), width=60
                 ),
             },
         )
@@ -207,6 +212,7 @@ with tab_companies:
             ),
             hide_index=True,
             width="stretch",
+            height=min(36 * (len(groups) + 1) + 4, 640),
             column_config={
                 t("internships.col.quota"): st.column_config.NumberColumn(
                     help=t("internships.col.quota.help")
