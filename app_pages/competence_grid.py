@@ -161,9 +161,11 @@ with rate_tab:
         edited_parts, group_errors = [], {}
         for number, group in enumerate(groups):
             st.markdown(f"**{group}**")
+            part = source_frame[source_frame["group"] == group]
             edited_parts.append(
                 st.data_editor(
-                    source_frame[source_frame["group"] == group],
+                    part,
+                    height=35 * (len(part) + 1) + 3,  # every row visible, no inner scrolling
                     key=f"competence_grid_editor_{person_id}_{extra_key}_{number}_{nonce}",
                     hide_index=True,
                     width="content",
