@@ -241,6 +241,9 @@ def add_button(person_id: int, tutor_id, key: str) -> None:
 
 
 def highlight_mine(df: pd.DataFrame):
+    """The actor's own people (a ★ in the "mine" column) on a light background."""
+    if mine_col not in df.columns or not (df[mine_col] == "★").any():
+        return df
     return df.style.apply(
         lambda row: ["background-color: #fff4d6" if row[mine_col] else "" for _ in row], axis=1
     )
@@ -285,7 +288,7 @@ with tab_rank:
             del columns[mine_col]
         table = pd.DataFrame(columns)
         st.dataframe(
-            highlight_mine(table) if own.any() else table,
+            highlight_mine(table),
             hide_index=True,
             width="stretch",
             column_config={
@@ -429,7 +432,7 @@ with tab_list:
             }
         )
         st.dataframe(
-            highlight_mine(table) if any(own_entries) else table,
+            highlight_mine(table),
             hide_index=True,
             width="stretch",
             key="matching_shortlist_table",
