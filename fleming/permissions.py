@@ -27,6 +27,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "overview.caseload": frozenset({T, C}),
     "overview.partner": frozenset({P}),
     "overview.accounts": frozenset({A}),
+    # audit log viewer
+    "audit.list": frozenset({A}),
+    "audit.export": frozenset({A}),
     # people and their paths: the tutors' daily work, with coordinators; the account
     # administrator does not read people's files (data minimisation), partners never do
     "people.list": frozenset({C, T}),
@@ -45,6 +48,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "workshops.trades": frozenset({C}),
     "workshops.enrol": frozenset({C, T}),
     "workshops.attendance": frozenset({C, T}),
+    # competence grid: coordinators and admins keep the catalogue; tutors and coordinators
+    # (trainers use a tutor account) rate people and classes; staff read progress and export it
+    "competences.list": frozenset({A, C, T}),
+    "competences.manage": frozenset({A, C}),
+    "competences.view": frozenset({A, C, T}),
+    "competences.rate": frozenset({C, T}),
+    "competences.export": frozenset({A, C, T}),
     # companies and vacancies: coordinators run the employer network; tutors read it (they look
     # for host companies and follow their people's internships) and log their own scouting calls
     "companies.list": frozenset({A, C, T}),
@@ -62,13 +72,6 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "vacancies.create": frozenset({A, C}),
     "vacancies.update": frozenset({A, C}),
     "vacancies.export": frozenset({A, C}),
-    # competence grid: coordinators and admins keep the catalogue; tutors and coordinators
-    # (trainers use a tutor account) rate people and classes; staff read progress and export it
-    "competences.list": frozenset({A, C, T}),
-    "competences.manage": frozenset({A, C}),
-    "competences.view": frozenset({A, C, T}),
-    "competences.rate": frozenset({C, T}),
-    "competences.export": frozenset({A, C, T}),
     # matching and shortlists (tutors read, and propose their own people)
     "matching.rank": frozenset({C, T}),
     "matching.export": frozenset({C, T}),

@@ -141,6 +141,9 @@ PAGES: tuple[PageSpec, ...] = (
         frozenset({A}),
         "nav.section.admin",
     ),
+    PageSpec(
+        "audit_log.py", "nav.audit", ":material/policy:", frozenset({A}), "nav.section.admin"
+    ),
 )
 
 
