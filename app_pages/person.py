@@ -24,6 +24,7 @@ from fleming.models import (
     PersonStatus,
     Role,
 )
+from fleming.ui.competence_view import render_competence_progress
 from fleming.ui.context import engine, label, lang, t
 from fleming.ui.forms import FieldErrors, error_text, show_error
 from fleming.ui.guard import require_role
@@ -180,12 +181,22 @@ cols[2].metric(
 )
 cols[3].metric(t("person.metric.did"), d(view.did_date), border=True)
 
-tab_path, tab_pact, tab_meetings, tab_workshops, tab_jobs, tab_profile, tab_consents = st.tabs(
+(
+    tab_path,
+    tab_pact,
+    tab_meetings,
+    tab_workshops,
+    tab_skills,
+    tab_jobs,
+    tab_profile,
+    tab_consents,
+) = st.tabs(
     [
         t("person.tab.path"),
         t("person.tab.pact"),
         t("person.tab.meetings"),
         t("person.tab.workshops"),
+        t("person.tab.competences"),
         t("person.tab.jobs"),
         t("person.tab.profile"),
         t("person.tab.consents"),
@@ -804,6 +815,13 @@ with tab_workshops:
                     else:
                         done(t("person.workshop.enrolled", title=edition_by_id[edition_id].title))
 
+
+# --------------------------------------------------------------------------- competences
+with tab_skills:
+    render_competence_progress(person_id, key="person_competences")
+    st.page_link(
+        "app_pages/competence_grid.py", label=t("nav.competence_grid"), icon=":material/fact_check:"
+    )
 
 # --------------------------------------------------------------------------- vacancies
 with tab_jobs:

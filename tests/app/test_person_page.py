@@ -78,17 +78,19 @@ def test_the_page_shows_a_demo_persons_file(open_page, own_demo):
     assert not at.exception, at.exception
     assert not errors(at), errors(at)
     assert at.title[0].value == name
-    assert [t.label for t in at.tabs][:7] == [
+    assert [t.label for t in at.tabs][:8] == [
         "Percorso",
         "Patto e attività",
         "Colloqui",
         "Laboratori",
+        "Competenze",
         "Offerte adatte",
         "Anagrafica",
         "Consensi",
     ]
     timeline = at.dataframe[0].value
     assert {"Tirocinio", "Patto", "Accoglienza"} <= set(timeline["Tipo"])
+    assert "Competenze: ingresso e livello attuale" in [s.value for s in at.subheader]
     assert at.session_state["person_id"] == pid  # the current person, for the other screens
 
 
