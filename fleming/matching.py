@@ -1004,6 +1004,23 @@ def score_person(
     return ranking.explain(person_id)
 
 
+def explain_people(
+    session: Session, vacancy_id: int, person_ids: list[int], today: date | None = None
+) -> dict[int, Explanation]:
+    """The explanations of a few people for one vacancy, in one ranking pass over them only.
+
+    No permission check: for services that have checked their own (e.g. the partner portal).
+    People not found (anonymised, unknown) are left out.
+    """
+    if not person_ids:
+        return {}
+    vacancy = vacancy_summary(session, vacancy_id)
+    ranking = _rank(
+        session, vacancy, load_weights(session), today or date.today(), person_ids=person_ids
+    )
+    return {int(pid): ranking.explain(int(pid)) for pid in ranking.frame["person_id"]}
+
+
 def record_export(*, session: Session, actor: Actor, vacancy_id: int, rows: int) -> None:
     """Audit a download of a ranking (every export of personal data is logged)."""
     authorize(session=session, actor=actor, operation="matching.export")

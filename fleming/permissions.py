@@ -81,7 +81,16 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "shortlists.add": frozenset({C, T}),
     "shortlists.move": frozenset({C}),
     "shortlists.share": frozenset({C}),
-    "shortlists.view_shared": frozenset({P}),
+    # the partner portal: a partner user reads what is shared with their own organisation and
+    # nominates the people it referred (fleming.partners checks the organisation on every call);
+    # coordinators see what is shared with whom, withdraw publications and read nominations
+    "partners.shortlists": frozenset({P}),
+    "partners.referred": frozenset({P}),
+    "partners.vacancies": frozenset({P}),
+    "partners.nominate": frozenset({P}),
+    "partners.shares": frozenset({C}),
+    "partners.unpublish": frozenset({C}),
+    "partners.nominations": frozenset({C}),
     # coordinators' dashboard: aggregated figures only; the fairness view (outcomes by sex,
     # citizenship, protection status, fragility) is for coordinators alone
     "kpi.view": frozenset({A, C}),

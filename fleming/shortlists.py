@@ -7,9 +7,9 @@ why) and audited.
 
 Sharing: a vacancy's shortlist can be shared with a partner organisation; the partner sees only
 the people with a current ``partner_sharing`` consent for *that* organisation (given, not
-withdrawn), checked every time the partner looks (``shared_with_partner``) — a consent withdrawn
-after sharing hides the person at once. The others are listed to the coordinator as blocked,
-with the reason. Sharing, un-sharing and each partner view are audited.
+withdrawn), checked every time the partner looks (``fleming.partners.shortlist``) — a consent
+withdrawn after sharing hides the person at once. The others are listed to the coordinator as
+blocked, with the reason. Sharing, un-sharing and each partner view are audited.
 
 Who may do what (``fleming.permissions``): coordinators do everything; tutors see the shortlists
 and may propose **their own** people (they know them best, and a proposal is only the first
@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
 from fleming import audit, matching
@@ -150,18 +150,6 @@ class ShareView:
     @property
     def active(self) -> bool:
         return self.revoked_at is None
-
-
-@dataclass(frozen=True)
-class PartnerEntryView:
-    """What a partner sees of a shared shortlist: minimised, consented people only."""
-
-    entry_id: int
-    first_name: str
-    last_initial: str
-    stage: ShortlistStage
-    origin: ShortlistOrigin
-    nominated_by_you: bool
 
 
 # --------------------------------------------------------------------------- helpers
@@ -566,56 +554,3 @@ def unshare(*, session: Session, actor: Actor, share_id: int) -> None:
         entity_id=row.vacancy_id,
         changes={"partner_org_id": row.partner_org_id, "share_id": row.id},
     )
-
-
-def shared_with_partner(
-    *, session: Session, actor: Actor, vacancy_id: int, today: date | None = None
-) -> tuple[PartnerEntryView, ...]:
-    """What the partner user sees of a shortlist shared with their organisation (audited).
-
-    Only while the share is active, and only people whose consent for this organisation is
-    current today; minimised to first name and initial, stage and origin.
-    """
-    authorize(session=session, actor=actor, operation="shortlists.view_shared")
-    org_id = actor.partner_org_id
-    shared = session.scalar(
-        select(ShortlistShare.id).where(
-            ShortlistShare.vacancy_id == vacancy_id,
-            ShortlistShare.partner_org_id == org_id,
-            ShortlistShare.revoked_at.is_(None),
-        )
-    )
-    if org_id is None or shared is None:
-        raise NotFound(vacancy_id)
-    today = today or date.today()
-    rows = session.execute(
-        select(ShortlistEntry, Person.first_name, Person.last_name)
-        .join(Person, Person.id == ShortlistEntry.person_id)
-        .where(
-            and_(
-                ShortlistEntry.vacancy_id == vacancy_id,
-                sharing_consent_current(ShortlistEntry.person_id, org_id, today),
-            )
-        )
-        .order_by(Person.first_name, ShortlistEntry.id)
-    ).all()
-    views = tuple(
-        PartnerEntryView(
-            entry_id=e.id,
-            first_name=first,
-            last_initial=(last[:1] + ".") if last else "",
-            stage=e.stage,
-            origin=e.origin,
-            nominated_by_you=e.nominated_by_partner_id == org_id,
-        )
-        for e, first, last in rows
-    )
-    audit.record(
-        session=session,
-        actor=actor,
-        action="view",
-        entity="shortlist",
-        entity_id=vacancy_id,
-        changes={"people": [v.entry_id for v in views]},
-    )
-    return views

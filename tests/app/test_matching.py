@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from fleming import matching, shortlists
+from fleming import matching, partners
 from fleming.actor import Actor
 from fleming.db import get_engine, unit_of_work
 from fleming.models import (
@@ -195,7 +195,7 @@ def test_coordinator_adds_moves_and_shares(own_demo):
         assert candidate in audit.changes["people"]
         partner = s.scalars(select(User).where(User.partner_org_id == org.id)).first()
         if partner is not None:
-            seen = shortlists.shared_with_partner(
+            seen = partners.shortlist(
                 session=s,
                 actor=Actor(
                     id=partner.id,
@@ -205,7 +205,7 @@ def test_coordinator_adds_moves_and_shares(own_demo):
                     partner_org_id=org.id,
                 ),
                 vacancy_id=vacancy_id,
-            )
+            ).people
             assert person.first_name in [v.first_name for v in seen]
     # and un-shared again
     _button(at, "Revoca la condivisione").click().run()

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from fleming import matching, shortlists
+from fleming import matching, partners, shortlists
 from fleming.db import unit_of_work
-from fleming.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from fleming.errors import Conflict, PermissionDenied, ValidationError
 from fleming.models import (
     AuditEntry,
     CefrLevel,
@@ -286,9 +286,9 @@ def _share(engine, w, partner=0):
 
 def _partner_view(engine, w, partner=0):
     with unit_of_work(engine) as s:
-        return shortlists.shared_with_partner(
+        return partners.shortlist(
             session=s, actor=w.partner_users[partner], vacancy_id=w.vacancy_id, today=TODAY
-        )
+        ).people
 
 
 def test_a_partner_sees_only_people_who_consented_to_that_partner(engine, shortlisted):
@@ -296,7 +296,7 @@ def test_a_partner_sees_only_people_who_consented_to_that_partner(engine, shortl
     share_id = _share(engine, w, 0)
     seen = _partner_view(engine, w, 0)
     assert [(v.first_name, v.last_initial) for v in seen] == [("Anna", "T.")]
-    with pytest.raises(NotFound):  # not shared with the other organisation
+    with pytest.raises(PermissionDenied):  # not shared with the other organisation
         _partner_view(engine, w, 1)
     audit = _audit(engine, action="share")
     assert audit[0].changes == {
@@ -305,7 +305,7 @@ def test_a_partner_sees_only_people_who_consented_to_that_partner(engine, shortl
         "people": [w.people["anna"]],
     }
     views = _audit(engine, action="view", entity="shortlist")
-    assert views[0].actor_id == w.partner_users[0].id
+    assert [(v.actor_id, v.person_id) for v in views] == [(w.partner_users[0].id, w.people["anna"])]
 
 
 def test_a_consent_withdrawn_after_sharing_hides_the_person_at_once(engine, shortlisted):
@@ -329,7 +329,7 @@ def test_unsharing_ends_the_partner_view_and_is_audited(engine, shortlisted):
         _share(engine, w, 0)
     with unit_of_work(engine) as s:
         shortlists.unshare(session=s, actor=w.coordinator, share_id=share_id)
-    with pytest.raises(NotFound):
+    with pytest.raises(PermissionDenied):
         _partner_view(engine, w, 0)
     with pytest.raises(Conflict, match="already_revoked"), unit_of_work(engine) as s:
         shortlists.unshare(session=s, actor=w.coordinator, share_id=share_id)
@@ -357,4 +357,4 @@ def test_only_coordinators_share(engine, shortlisted):
             session=s, actor=w.tutor, vacancy_id=w.vacancy_id, partner_org_id=w.partners[0]
         )
     with pytest.raises(PermissionDenied), unit_of_work(engine) as s:
-        shortlists.shared_with_partner(session=s, actor=w.coordinator, vacancy_id=w.vacancy_id)
+        partners.shortlist(session=s, actor=w.coordinator, vacancy_id=w.vacancy_id)
