@@ -1798,6 +1798,17 @@ class _Builder:
             idx: [p for p in self.persons if idx in p.sharing and p.status in ("active", "intake")]
             for idx in range(len(PARTNERS))
         }
+        unconsented = {
+            idx: [
+                p
+                for p in self.persons
+                if p.partner_idx == idx
+                and idx not in p.sharing
+                and p.pact is not None
+                and p.status in ("active", "intake")
+            ]
+            for idx in range(len(PARTNERS))
+        }
         share_plan = [0] * max(2, self.n(8)) + [1] * max(1, self.n(3))
         nominations = {0: 2, 1: 1}
         for i in range(max(self.n(60), len(share_plan))):
@@ -1846,6 +1857,24 @@ class _Builder:
                 nominee = rng.choice([p for p in pool if p not in picked])
                 self._entry(rng, vid, nominee, created, "proposed", partner_idx=share_idx)
                 nominations[share_idx] -= 1
+            # the list also holds people without a consent to this organisation (some consented
+            # to another one only; some it referred itself never gave or withdrew it): the
+            # coordinator sees them as blocked, the partner never sees them
+            listed = {p.id for p in picked}
+            others = [
+                p
+                for p in self._candidates(rng, trade, created, k=3, exclude=listed)
+                if share_idx not in p.sharing
+            ]
+            own = [
+                p
+                for p in unconsented[share_idx]
+                if p.id not in listed and p.pact <= created < p.available_until
+            ]
+            if own:
+                others.insert(0, rng.choice(own))
+            for person in others[:3]:
+                self._entry(rng, vid, person, created, rng.choice(("proposed", "contacted")))
             shared_at = _at(min(self.today, created + timedelta(days=rng.randrange(1, 5))), rng)
             sharer = rng.choice(self.coordinators)
             self.shares.append(

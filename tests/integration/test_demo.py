@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from stdnum.it import codicefiscale
 
-from fleming import demo
+from fleming import demo, partners
+from fleming.actor import Actor
 from fleming.auth import check_password
 from fleming.errors import Conflict
 from fleming.models import (
@@ -277,6 +278,26 @@ def test_scale_one_accounts_and_partners(scale_one):
     assert orgs[users["partner"].partner_org_id] == "Soleterre"
     assert 40 <= caseload <= 60
     assert 6 <= tutors <= 8
-    # shortlists shared with Soleterre hold only people who consented to sharing with it
-    assert shared_people and shared_people <= consenting
+    # shortlists shared with Soleterre also hold people who did not consent to it (the
+    # coordinator sees them blocked); the demo partner sees only those who consented
+    assert shared_people - consenting and shared_people & consenting
     assert nominations and all(n.nominated_by_partner_id and n.motivation for n in nominations)
+    partner = Actor(
+        id=users["partner"].id,
+        username="partner",
+        full_name=users["partner"].full_name,
+        role=users["partner"].role,
+        partner_org_id=soleterre,
+    )
+    with Session(scale_one) as s:
+        lists = partners.shared_shortlists(session=s, actor=partner, today=TODAY)
+        seen = [
+            partners.shortlist(session=s, actor=partner, vacancy_id=x.vacancy.id, today=TODAY)
+            for x in lists
+        ]
+        referred = partners.referred(session=s, actor=partner, today=TODAY)
+        published = partners.open_vacancies(session=s, actor=partner)
+        s.rollback()  # the view audit rows are not kept: other checks count rows
+    assert len(lists) >= 3 and all(x.people for x in seen)
+    assert referred.without_consent and sum(p.nominable for p in referred.people) >= 3
+    assert len(published) >= 5 and any(v.company is None for v in published)
