@@ -31,6 +31,7 @@ pg = st.navigation(
             if s.section_key == section
         ]
         for section in dict.fromkeys(s.section_key for s in specs)
-    }
+    },
+    expanded=True,  # every screen in view: staff should not hunt behind "View more"
 )
 pg.run()
