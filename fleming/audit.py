@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from fleming.actor import Actor
 from fleming.models import AuditEntry, Base
+from fleming.personal_data import REDACTED, personal_columns
 
 
 def _jsonable(value: Any) -> Any:
@@ -54,13 +55,20 @@ def record(
     )
 
 
-def changed_fields(obj: Base) -> dict[str, dict[str, Any]]:
-    """``{field: {"from": old, "to": new}}`` for the pending changes of a loaded ORM object."""
+def changed_fields(obj: Base) -> dict[str, Any]:
+    """``{field: {"from": old, "to": new}}`` for the pending changes of a loaded ORM object.
+
+    A person's personal data (``fleming.personal_data``) are recorded as ``"changed"``, never
+    by value: the log is append-only, and what it holds could not be erased later.
+    """
     state = inspect(obj)
-    out: dict[str, dict[str, Any]] = {}
+    personal = personal_columns(state.mapper.local_table.name)
+    out: dict[str, Any] = {}
     for attr in state.mapper.column_attrs:
         hist = state.attrs[attr.key].history
-        if hist.has_changes() and attr.key != "version":
+        if hist.has_changes() and attr.key in personal:
+            out[attr.key] = REDACTED
+        elif hist.has_changes() and attr.key != "version":
             old = hist.deleted[0] if hist.deleted else None
             new = hist.added[0] if hist.added else None
             out[attr.key] = {"from": _jsonable(old), "to": _jsonable(new)}
@@ -68,12 +76,14 @@ def changed_fields(obj: Base) -> dict[str, dict[str, Any]]:
 
 
 def snapshot(obj: Base, *, exclude: frozenset[str] = frozenset({"password_hash"})) -> dict:
-    """The column values of a new record, for a ``create`` audit row."""
+    """The column values of a new record, for a ``create`` audit row (without the person's
+    personal data, see ``changed_fields``)."""
     state = inspect(obj)
+    left_out = exclude | personal_columns(state.mapper.local_table.name)
     return {
         a.key: _jsonable(getattr(obj, a.key))
         for a in state.mapper.column_attrs
-        if a.key not in exclude and a.key != "version"
+        if a.key not in left_out and a.key != "version"
     }
 
 
