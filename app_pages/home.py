@@ -78,6 +78,12 @@ if actor.role is Role.PARTNER:
         [(label(s), fmt_number(n, lang())) for s, n in p.referred_by_status.items()]
         + [(t("home.partner.shared_shortlists"), fmt_number(p.shared_shortlists, lang()))]
     )
+    for script, key, icon in (
+        ("partner_shortlists.py", "nav.partner_shortlists", ":material/folder_shared:"),
+        ("partner_people.py", "nav.partner_people", ":material/diversity_3:"),
+        ("partner_vacancies.py", "nav.partner_vacancies", ":material/work:"),
+    ):
+        st.page_link(f"app_pages/{script}", label=t(key), icon=icon)
 
 if actor.role is Role.ADMIN:
     with unit_of_work(engine()) as session:

@@ -470,11 +470,17 @@ def shortlist(
     return SharedShortlist(vacancy=vacancy, shared_at=shared_at, people=tuple(people))
 
 
-def referred(*, session: Session, actor: Actor, today: date | None = None) -> ReferredPeople:
+def referred(
+    *,
+    session: Session,
+    actor: Actor,
+    stages: list[PersonStatus] | tuple[PersonStatus, ...] | None = None,
+    today: date | None = None,
+) -> ReferredPeople:
     """The people the actor's organisation referred who consent to sharing with it (audited).
 
-    Each with the stage of their path and the organisation's own nominations; the others are
-    only counted.
+    Each with the stage of their path and the organisation's own nominations, optionally only
+    those in ``stages``; the people without a current consent are only counted.
     """
     org = _org_id(session, actor, "partners.referred")
     today = today or date.today()
@@ -482,7 +488,7 @@ def referred(*, session: Session, actor: Actor, today: date | None = None) -> Re
     mine = and_(Person.referral_partner_id == org, Person.anonymised_at.is_(None))
     rows = session.execute(
         select(Person.id, Person.first_name, Person.last_name, Person.status)
-        .where(mine, consent)
+        .where(mine, consent, Person.status.in_(list(stages)) if stages else True)
         .order_by(Person.first_name, Person.last_name, Person.id)
     ).all()
     without = session.scalar(select(func.count()).select_from(Person).where(mine, not_(consent)))

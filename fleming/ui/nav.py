@@ -58,6 +58,7 @@ PAGES: tuple[PageSpec, ...] = (
         "nav.section.people",
     ),
     PageSpec("matching.py", "nav.matching", ":material/join_inner:", frozenset({C, T})),
+    PageSpec("shares.py", "nav.shares", ":material/share:", frozenset({C})),
     PageSpec(
         "competence_grid.py",
         "nav.competence_grid",
@@ -141,8 +142,27 @@ PAGES: tuple[PageSpec, ...] = (
         frozenset({A}),
         "nav.section.admin",
     ),
+    PageSpec("audit_log.py", "nav.audit", ":material/policy:", frozenset({A}), "nav.section.admin"),
     PageSpec(
-        "audit_log.py", "nav.audit", ":material/policy:", frozenset({A}), "nav.section.admin"
+        "partner_shortlists.py",
+        "nav.partner_shortlists",
+        ":material/folder_shared:",
+        frozenset({P}),
+        "nav.section.partner",
+    ),
+    PageSpec(
+        "partner_people.py",
+        "nav.partner_people",
+        ":material/diversity_3:",
+        frozenset({P}),
+        "nav.section.partner",
+    ),
+    PageSpec(
+        "partner_vacancies.py",
+        "nav.partner_vacancies",
+        ":material/work:",
+        frozenset({P}),
+        "nav.section.partner",
     ),
 )
 

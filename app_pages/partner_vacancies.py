@@ -1,0 +1,116 @@
+"""Partner: open vacancies the centre published to partners; nominate a referred person."""
+
+import pandas as pd
+import streamlit as st
+
+from fleming import partners
+from fleming.db import unit_of_work
+from fleming.errors import FlemingError, ValidationError, ValidationErrors
+from fleming.i18n import fmt_date
+from fleming.models import Role
+from fleming.ui import partner_view as pv
+from fleming.ui.context import engine, label, lang, t
+from fleming.ui.flash import flash, show_flash
+from fleming.ui.forms import FieldErrors, show_error
+from fleming.ui.guard import require_role
+
+actor = require_role(Role.PARTNER)
+
+st.title(t("partners.vacancies.title"))
+st.caption(t("partners.vacancies.intro"))
+show_flash()
+
+with unit_of_work(engine()) as session:
+    vacancies = partners.open_vacancies(session=session, actor=actor)
+if not vacancies:
+    st.info(t("partners.vacancies.none"), icon=":material/work_off:")
+    st.stop()
+
+st.dataframe(
+    pd.DataFrame(
+        {
+            t("partners.col.vacancy"): [v.title for v in vacancies],
+            t("partners.col.company"): [pv.company(v) for v in vacancies],
+            t("partners.fact.trade"): [v.trade.text(lang()) if v.trade else "—" for v in vacancies],
+            t("partners.fact.place"): [v.municipality or "—" for v in vacancies],
+            t("partners.fact.contract"): [pv.contract(v) for v in vacancies],
+            t("partners.fact.italian"): [label(v.min_italian_level) for v in vacancies],
+            t("partners.fact.deadline"): [fmt_date(v.deadline, lang()) for v in vacancies],
+        }
+    ),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        t("partners.col.vacancy"): st.column_config.TextColumn(width="medium"),
+        t("partners.col.company"): st.column_config.TextColumn(width="medium"),
+        t("partners.fact.italian"): st.column_config.TextColumn(width="small"),
+    },
+    key="partner_vacancies_table",
+)
+st.caption(t("partners.vacancies.count", n=len(vacancies)))
+
+# ----------------------------------------------------------------------------- one vacancy
+by_id = {v.id: v for v in vacancies}
+vacancy_id = st.selectbox(
+    t("partners.vacancies.pick"),
+    list(by_id),
+    format_func=lambda i: f"{by_id[i].title} — {pv.company(by_id[i])}",
+    key="partner_vacancies_pick",
+)
+vacancy = by_id[vacancy_id]
+with st.container(border=True):
+    st.subheader(f"{vacancy.title} — {pv.company(vacancy)}")
+    pv.vacancy_facts(vacancy)
+    pv.requirements(vacancy, expanded=True)
+
+# ----------------------------------------------------------------------------- nominate
+st.markdown("##### " + t("partners.nominate.heading"))
+st.caption(t("partners.nominate.explain"))
+with unit_of_work(engine()) as session:
+    candidates = partners.referred(session=session, actor=actor, stages=partners.NOMINABLE)
+already = {
+    p.person_id for p in candidates.people for n in p.nominations if n.vacancy_id == vacancy_id
+}
+nominable = {p.person_id: p for p in candidates.people if p.person_id not in already}
+if not nominable:
+    st.info(t("partners.nominate.nobody"), icon=":material/person_off:")
+    st.stop()
+
+with st.form("partner_nominate_form"):
+    errors = FieldErrors()
+    person_id = st.selectbox(
+        t("partners.nominate.person"),
+        list(nominable),
+        format_func=lambda i: (
+            f"{nominable[i].first_name} {nominable[i].last_initial} · {label(nominable[i].stage)}"
+        ),
+        key=f"partner_nominate_person_{vacancy_id}",
+    )
+    errors.slot("person_id")
+    motivation = st.text_area(
+        t("partners.nominate.motivation"),
+        help=t("partners.nominate.motivation.help", n=partners.MOTIVATION_MIN),
+        max_chars=partners.MOTIVATION_MAX,
+        key=f"partner_nominate_motivation_{vacancy_id}",
+    )
+    errors.slot("motivation")
+    errors.slot("vacancy_id")
+    if st.form_submit_button(t("partners.nominate.submit"), type="primary"):
+        try:
+            with unit_of_work(engine()) as session:
+                partners.nominate(
+                    session=session,
+                    actor=actor,
+                    vacancy_id=vacancy_id,
+                    person_id=person_id,
+                    motivation=motivation,
+                )
+        except (ValidationError, ValidationErrors) as exc:
+            errors.show(exc)
+        except FlemingError as exc:
+            show_error(exc)
+        else:
+            name = f"{nominable[person_id].first_name} {nominable[person_id].last_initial}"
+            st.session_state.pop(f"partner_nominate_motivation_{vacancy_id}", None)
+            flash(t("partners.nominate.done", name=name, vacancy=vacancy.title))
+            st.rerun()
