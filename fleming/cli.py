@@ -267,8 +267,13 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     from fleming.db import migrate
 
     url = args.database_url
-    if not args.scale > 0:
-        raise CliError("--scale must be greater than 0", exit_code=2)
+    try:
+        demo.volumes_for(args.scale)
+    except ValueError:
+        presets = ", ".join(demo.PRESETS)
+        raise CliError(
+            f"--scale must be a number greater than 0 or a preset ({presets})", exit_code=2
+        ) from None
     migrate(url)
     bar = ProgressBar(sys.stderr)
     seed = demo.DEFAULT_SEED if args.seed is None else args.seed
@@ -278,7 +283,9 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
         )
     finally:
         bar.close()
-    print(f"Demo data in {_safe_url(url)} (seed {seed}, scale {args.scale:g}):", file=out)
+    print(
+        f"Demo data in {_safe_url(url)} (seed {seed}, scale {_scale_label(args.scale)}):", file=out
+    )
     width = max((len(name) for name in summary.counts), default=0)
     for name, count in summary.counts.items():
         print(f"  {name:<{width}}  {count:>8,}", file=out)
@@ -287,6 +294,18 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     for username, role in demo.DEMO_ACCOUNTS.items():
         print(f"  {username:<{width}}  {role:<11}  {demo.DEMO_PASSWORD}", file=out)
     return 0
+
+
+def _scale(value: str) -> float | str:
+    """``--scale``: a number, or a preset name of ``fleming.demo.PRESETS`` (``S10``)."""
+    try:
+        return float(value)
+    except ValueError:
+        return value.strip().upper()
+
+
+def _scale_label(scale: float | str) -> str:
+    return f"{scale:g}" if isinstance(scale, float) else scale
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
@@ -380,7 +399,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="fill the database with demo data",
         description="Migrate the database and fill it with fictitious demo data.",
     )
-    demo.add_argument("--scale", type=float, default=1.0, help="multiply the volumes (default 1)")
+    demo.add_argument(
+        "--scale",
+        type=_scale,
+        default=1.0,
+        help="multiply the volumes (default 1), or S10: decade scale (20,000 people, "
+        "2,000 companies, 5,000 vacancies, 6,000 internships, 200,000 ratings, 100,000 "
+        "audit rows)",
+    )
     demo.add_argument("--reset", action="store_true", help="delete existing data first")
     demo.add_argument("--seed", type=int, default=None, help="random seed (same seed, same data)")
     demo.set_defaults(handler=cmd_demo)

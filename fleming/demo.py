@@ -83,6 +83,7 @@ DEFAULT_SEED = 20261128
 CHUNK = 5_000
 YEAR = 365
 HISTORY_DAYS = 3 * YEAR  # three years of the centre, ending today
+YEAR_GROWTH = (1.05, 1.0, 0.95)  # internships per year against ~300, most recent year first
 
 Progress = Callable[[float, str], None]
 
@@ -95,6 +96,89 @@ def _words(text_: str) -> list[str]:
 @dataclass(frozen=True)
 class DemoSummary:
     counts: dict[str, int]  # table name -> rows inserted
+
+
+@dataclass(frozen=True)
+class Volumes:
+    """How much demo data to make.
+
+    ``factor`` multiplies everything not named here (workshop editions, open vacancies, shares
+    with partners). ``ratings`` and ``audit`` are exact row counts, or ``None`` for whatever the
+    paths produce. With ``exact`` the named volumes are hit exactly (sector and year shares are
+    apportioned); without it each sector and year is rounded on its own, as ``--scale N`` always
+    did.
+    """
+
+    factor: float
+    people: int
+    companies: int
+    vacancies: int
+    internships: int
+    ratings: int | None = None
+    audit: int | None = None
+    exact: bool = False
+
+    @classmethod
+    def scaled(cls, scale: float) -> Volumes:
+        """``--scale N``: N times the volumes of one centre (scale 1: 2,000 people, 450
+        companies, 500 vacancies, 900 internships in three years)."""
+
+        def n(base: float) -> int:
+            return max(1, round(base * scale))
+
+        return cls(
+            factor=scale,
+            people=n(2000),
+            companies=sum(n(count) for count, _trades, _profile in SECTORS.values()),
+            vacancies=n(500),
+            internships=sum(n(300 * growth) for growth in YEAR_GROWTH),
+        )
+
+
+PRESETS: dict[str, Volumes] = {
+    # "decade scale": a centre after ten years, or a city running several centres
+    "S10": Volumes(
+        factor=10,
+        people=20_000,
+        companies=2_000,
+        vacancies=5_000,
+        internships=6_000,
+        ratings=200_000,
+        audit=100_000,
+        exact=True,
+    ),
+}
+
+
+def volumes_for(scale: float | str | Volumes) -> Volumes:
+    """The volumes of ``scale``: a positive number (a multiplier), a preset name (``S10``) or
+    ``Volumes`` themselves."""
+    if isinstance(scale, Volumes):
+        return scale
+    if isinstance(scale, str):
+        preset = PRESETS.get(scale.strip().upper())
+        if preset is not None:
+            return preset
+        try:
+            scale = float(scale)
+        except ValueError:
+            raise ValueError(
+                f"scale must be a positive number or one of {', '.join(PRESETS)}"
+            ) from None
+    if not scale > 0:
+        raise ValueError("scale must be positive")
+    return Volumes.scaled(float(scale))
+
+
+def apportion(total: int, weights: list[float]) -> list[int]:
+    """``total`` split in proportion to ``weights`` (largest remainder): the parts add up."""
+    whole = sum(weights)
+    shares = [total * w / whole for w in weights]
+    parts = [int(s) for s in shares]
+    by_remainder = sorted(range(len(weights)), key=lambda i: (parts[i] - shares[i], i))
+    for i in by_remainder[: total - sum(parts)]:
+        parts[i] += 1
+    return parts
 
 
 def has_demo_data(engine: Engine) -> bool:
@@ -111,7 +195,7 @@ def has_demo_data(engine: Engine) -> bool:
 def generate(
     engine: Engine,
     *,
-    scale: float = 1.0,
+    scale: float | str | Volumes = 1.0,
     seed: int = DEFAULT_SEED,
     reset: bool = False,
     today: date | None = None,
@@ -122,10 +206,10 @@ def generate(
     ``reset=True`` first deletes every row of every table (then reloads the reference data);
     without it a database that already holds people or users raises
     ``Conflict("demo.error.not_empty")``. ``scale`` multiplies people, companies, vacancies,
-    workshops and internships; partner organisations and accounts stay the same.
+    workshops and internships, or names a preset of exact volumes (``"S10"``, see ``PRESETS``);
+    partner organisations and accounts stay the same.
     """
-    if not scale > 0:
-        raise ValueError("scale must be positive")
+    volumes = volumes_for(scale)
     today = today or date.today()
     with engine.begin() as conn:
         if reset:
@@ -141,7 +225,7 @@ def generate(
             session.flush()
         finally:
             session.close()
-        builder = _Builder(conn, scale=scale, seed=seed, today=today, progress=progress)
+        builder = _Builder(conn, volumes=volumes, seed=seed, today=today, progress=progress)
         builder.run()
         if conn.dialect.name == "postgresql":
             _reset_sequences(conn)
@@ -581,6 +665,9 @@ CHECK_NOTES = (
     "Ottimo inserimento nel gruppo di lavoro.",
 )
 LANGUAGE_RATING = {"PRE_A1": 0, "A1": 0, "A2": 1, "B1": 2, "B2": 3, "C1": 3, "C2": 3}
+CORE_COMPETENCES = frozenset(  # transversal and digital competences assessed most often
+    {"teamwork", "reliability", "safety_rules", "follow_instructions", "hardware", "communication"}
+)
 HEALTH_NOTE = "Certificazione di invalidità civile; nessuna limitazione per lavori leggeri."
 MOTIVATIONS = (
     "Conosciamo la persona da due anni: affidabile, molto motivata e con esperienza nel settore.",
@@ -650,6 +737,12 @@ def _exact_flags(rng: random.Random, n: int, share: float) -> list[bool]:
     flags = [True] * k + [False] * (n - k)
     rng.shuffle(flags)
     return flags
+
+
+def _sample_weighted(rng: random.Random, weights: dict[Any, float], k: int) -> list:
+    """``k`` distinct keys drawn with probability in proportion to their weight."""
+    keyed = sorted(weights, key=lambda item: rng.random() ** (1.0 / weights[item]), reverse=True)
+    return keyed[:k]
 
 
 def _slug(text_: str) -> str:
@@ -729,6 +822,7 @@ class _Person:
     level: str = "C2"
     trade_comps: list[int] = field(default_factory=list)
     last_levels: dict[int, int] = field(default_factory=dict)
+    history: dict[int, list[tuple[date, int]]] = field(default_factory=dict)  # ratings by comp
 
     @property
     def available_until(self) -> date:
@@ -739,11 +833,14 @@ class _Person:
 
 # =========================================================================== the builder
 class _Builder:
-    def __init__(self, conn, *, scale: float, seed: int, today: date, progress: Progress | None):
+    def __init__(
+        self, conn, *, volumes: Volumes, seed: int, today: date, progress: Progress | None
+    ):
         from faker import Faker
 
         self.conn = conn
-        self.scale = scale
+        self.volumes = volumes
+        self.scale = volumes.factor
         self.seed = seed
         self.today = today
         self.start = today - timedelta(days=HISTORY_DAYS)
@@ -823,6 +920,15 @@ class _Builder:
         self.lang_listening = [
             c for c in self.comps_by_area["language"] if "listen" in self.comp_code[c]
         ]
+        # how often a competence is assessed: the first competences of each trade (the basics
+        # of the workshop) and the core transversal and digital ones far more than the others
+        self.comp_weight: dict[int, float] = {}
+        for comps in self.comps_by_trade.values():
+            for i, cid in enumerate(comps):
+                self.comp_weight[cid] = 6.0 if i < 4 else 1.0
+        for cid, code in self.comp_code.items():
+            if code.split(".")[-1] in CORE_COMPETENCES:
+                self.comp_weight[cid] = 4.0
         self.trades = [
             t
             for t in ("catering", "electrical", "interior_maintenance", "gardening", "tailoring")
@@ -841,11 +947,11 @@ class _Builder:
             ("internships", self.plan_internships),
             ("people", self.people),
             ("workshops", self.workshops),
+            ("competence ratings", self.ratings),
             ("vacancies", self.vacancies),
             ("internships", self.internships),
             ("paths", self.paths),
             ("tutoring", self.meetings),
-            ("competence ratings", self.ratings),
             ("audit log", self.audit_log),
         ]
         for index, (label, phase) in enumerate(phases, start=1):
@@ -974,8 +1080,14 @@ class _Builder:
     def companies(self) -> None:
         rng = self.rng("companies")
         plan: list[tuple[str, tuple]] = []
-        for division, (count, trades, _profile) in SECTORS.items():
-            plan += [(division, trades)] * self.n(count)
+        if self.volumes.exact:
+            counts = apportion(self.volumes.companies, [c for c, _t, _p in SECTORS.values()])
+        else:
+            counts = [self.n(count) for count, _t, _p in SECTORS.values()]
+        for (division, (_count, trades, _profile)), count in zip(
+            SECTORS.items(), counts, strict=True
+        ):
+            plan += [(division, trades)] * count
         rng.shuffle(plan)
         total = len(plan)
         statuses = (
@@ -1145,12 +1257,16 @@ class _Builder:
         """Dates and outcomes of ~300 internships a year; people and companies come next."""
         rng = self.rng("internships")
         plans: list[_Internship] = []
-        for k, growth in enumerate((1.05, 1.0, 0.95)):  # most recent year first
+        if self.volumes.exact:
+            per_year = apportion(self.volumes.internships, list(YEAR_GROWTH))
+        else:
+            per_year = [self.n(300 * growth) for growth in YEAR_GROWTH]
+        for k, count in enumerate(per_year):  # most recent year first
             window_end = self.today - timedelta(days=YEAR * k)
             window_start = window_end - timedelta(days=YEAR)
             low = max(window_start, self.start + timedelta(days=60))
             span = (window_end - low).days
-            for _ in range(self.n(300 * growth)):
+            for _ in range(count):
                 start = low + timedelta(days=rng.randrange(span))
                 months = rng.choices((3, 4, 5, 6), weights=(15, 25, 25, 35))[0]
                 planned_end = add_months(start, months) - timedelta(days=1)
@@ -1201,7 +1317,7 @@ class _Builder:
             person = _Person(self.next_id(Person), intake, foreign, sex, trade, intern=plan)
             plan.person, plan.trade = person, trade
             persons.append(person)
-        others = max(0, self.n(2000) - len(persons))
+        others = max(0, self.volumes.people - len(persons))
         for _ in range(others):
             foreign = rng.random() < 0.45
             sex = "M" if rng.random() < (0.65 if foreign else 0.45) else "F"
@@ -1762,6 +1878,7 @@ class _Builder:
         self.changes: list[dict] = []
         self.shares: list[dict] = []
         self.entry_ids: dict[tuple[int, int], int] = {}
+        self.reqs_by_vacancy: dict[int, list[dict]] = defaultdict(list)
         pool = defaultdict(list)
         for person in self.persons:
             if person.pact is not None:
@@ -1781,10 +1898,16 @@ class _Builder:
                 "filled",
                 start_date=plan.start,
                 max_level=plan.person.level,
+                fit=plan.person,
             )
             plan.vacancy_id = vid
             others = self._candidates(
-                rng, plan.trade, created, exclude={plan.person.id}, k=rng.randint(1, 3)
+                rng,
+                plan.trade,
+                created,
+                exclude={plan.person.id},
+                k=rng.randint(1, 3),
+                vacancy_id=vid,
             )
             plan.entry_id = self._entry(rng, vid, plan.person, created, "selected")
             for other in others:
@@ -1833,7 +1956,9 @@ class _Builder:
             )
             if share_idx is None:
                 if status == "shortlisting":
-                    for person in self._candidates(rng, trade, created, k=rng.randint(3, 8)):
+                    for person in self._candidates(
+                        rng, trade, created, k=rng.randint(3, 8), vacancy_id=vid
+                    ):
                         stage = rng.choices(
                             (
                                 "proposed",
@@ -1901,7 +2026,7 @@ class _Builder:
             if p.status == "hired" and p.intern is None and p.end:
                 hired_direct[p.trade].append(p)
         hosts = [c for c in self.company_list if c.status in ("active", "dormant")] or active
-        remaining = self.n(500) - len(self.vacancy_rows)
+        remaining = self.volumes.vacancies - len(self.vacancy_rows)
         for _ in range(max(0, remaining)):
             created = self.start + timedelta(days=rng.randrange(0, HISTORY_DAYS - 60))
             company = rng.choice(hosts)
@@ -1930,8 +2055,11 @@ class _Builder:
                     "closed",
                     start_date=created + timedelta(days=rng.randrange(20, 60)),
                 )
-                for person in self._candidates(rng, trade, created, k=rng.randint(0, 3)):
+                for person in self._candidates(
+                    rng, trade, created, k=rng.randint(0, 3), vacancy_id=vid
+                ):
                     self._entry(rng, vid, person, created, rng.choice(("rejected", "withdrawn")))
+        self._score_entries()
         self.insert(Vacancy, self.vacancy_rows)
         self.insert(VacancyCompetence, self.vacancy_comps)
         self.insert(ShortlistEntry, self.entries)
@@ -1950,7 +2078,10 @@ class _Builder:
         start_date: date | None = None,
         max_level: str = "B1",
         published: bool = False,
+        fit: _Person | None = None,
     ) -> int:
+        """A vacancy and its requirements; ``fit``: the person the centre will place in it,
+        whose assessed competences the company's technical requirements mostly are."""
         vid = self.next_id(Vacancy)
         title, isco, occupation = rng.choice(JOB_TITLES[trade])
         levels = [lvl.value for lvl in CefrLevel]
@@ -1999,28 +2130,35 @@ class _Builder:
                 "version": 1,
             }
         )
-        technical = (
-            rng.sample(
-                self.comps_by_trade.get(trade, []),
-                min(len(self.comps_by_trade.get(trade, [])), rng.randint(2, 4)),
-            )
-            if trade
-            else []
-        )
-        extra = rng.sample(self.comps_by_area["transversal"], rng.randint(1, 2))
-        if rng.random() < 0.5 and self.lang_speaking:
-            extra.append(rng.choice(self.lang_speaking + self.lang_listening))
+        # requirements drawn from the competences the centre's people are rated on, the more
+        # people rated on one the likelier (squared: the basics of the trade dominate), so match
+        # scores come out realistic
+        rated = {
+            key: {cid: n * n for cid, n in counts.items()}
+            for key, counts in self.rated_counts.items()
+        }
+        technical_pool = rated.get(trade, {})
+        if fit is not None and technical_pool:
+            technical_pool = {
+                cid: weight * (20 if cid in fit.history else 1)
+                for cid, weight in technical_pool.items()
+            }
+        technical = _sample_weighted(rng, technical_pool, rng.randint(2, 4)) if trade else []
+        extra = _sample_weighted(rng, rated.get("transversal", {}), rng.randint(1, 2))
+        if rng.random() < 0.5:
+            extra += _sample_weighted(rng, rated.get("language", {}), 1)
         if rng.random() < 0.15:
-            extra.append(rng.choice(self.comps_by_area["digital"]))
+            extra += _sample_weighted(rng, rated.get("digital", {}), 1)
         for cid in list(dict.fromkeys(technical + extra))[:6]:
             self.vacancy_comps.append(
                 {
                     "vacancy_id": vid,
                     "competence_id": cid,
-                    "min_level": rng.choices((1, 2, 3), weights=(45, 45, 10))[0],
-                    "essential": cid in technical[:2] or rng.random() < 0.3,
+                    "min_level": self._min_level(rng, cid, fit, created),
+                    "essential": cid in technical[:2] or rng.random() < 0.2,
                 }
             )
+            self.reqs_by_vacancy[vid].append(self.vacancy_comps[-1])
         self.log(
             _at(created, rng),
             rng.choice(self.staff),
@@ -2032,14 +2170,33 @@ class _Builder:
         )
         return vid
 
+    def _min_level(self, rng, cid: int, fit: _Person | None, on: date) -> int:
+        """A requirement's level; for the person to be placed, at most theirs (if assessed)."""
+        level = rng.choices((1, 2, 3), weights=(55, 38, 7))[0]
+        if fit is not None:
+            seen = [lv for day, lv in fit.history.get(cid, ()) if day <= on]
+            if seen and seen[-1] >= 1:
+                level = min(level, seen[-1])
+        return level
+
     def _candidates(
-        self, rng, trade, on: date, *, k: int, exclude: set[int] = frozenset()
+        self,
+        rng,
+        trade,
+        on: date,
+        *,
+        k: int,
+        exclude: set[int] = frozenset(),
+        vacancy_id: int | None = None,
     ) -> list[_Person]:
+        """Up to ``k`` people of the trade on a path on day ``on``; for a vacancy, the best
+        fitting of a few more drawn (a tutor proposes from the top of the ranking)."""
         pool = self.pool.get(trade) or []
+        wanted = k if vacancy_id is None else 3 * k
         found: list[_Person] = []
         seen = set(exclude)
-        for _ in range(k * 8):
-            if len(found) >= k or not pool:
+        for _ in range(wanted * 8):
+            if len(found) >= wanted or not pool:
                 break
             person = rng.choice(pool)
             if person.id in seen:
@@ -2047,7 +2204,21 @@ class _Builder:
             seen.add(person.id)
             if person.pact <= on < person.available_until:
                 found.append(person)
-        return found
+        if vacancy_id is not None:
+            reqs = self.reqs_by_vacancy.get(vacancy_id, [])
+            found.sort(key=lambda p: -self._fit(p, reqs, on))
+        return found[:k]
+
+    @staticmethod
+    def _fit(person: _Person, reqs: list[dict], on: date) -> float:
+        """How well the person's ratings up to ``on`` meet the requirements (0-1)."""
+        if not reqs:
+            return 0.0
+        total = 0.0
+        for req in reqs:
+            seen = [lv for day, lv in person.history.get(req["competence_id"], ()) if day <= on]
+            total += min((seen[-1] if seen else 0) / req["min_level"], 1.0)
+        return total / len(reqs)
 
     def _entry(
         self,
@@ -2095,7 +2266,7 @@ class _Builder:
                 if partner_idx is None
                 else self.partner_ids[partner_idx],
                 "motivation": rng.choice(MOTIVATIONS) if partner_idx is not None else None,
-                "score": None if partner_idx is not None else round(rng.uniform(0.45, 0.95), 2),
+                "score": None,  # centre entries: scored by _score_entries, 0-100
                 "added_by_id": actor,
                 "added_at": added,
                 "version": 1,
@@ -2447,10 +2618,60 @@ class _Builder:
     # ------------------------------------------------------------------ competence ratings
     def ratings(self) -> None:
         rng = self.rng("ratings")
-        self.insert(
-            CompetenceRating,
-            itertools.chain.from_iterable(self._ratings(rng, p) for p in self.persons),
-        )
+        per_person = [(p, self._ratings(rng, p)) for p in self.persons]
+        if self.volumes.ratings is not None:
+            self._exact_ratings(rng, per_person, self.volumes.ratings)
+        rated: dict[str, Counter[int]] = defaultdict(Counter)
+        area_of = {cid: area for area, cids in self.comps_by_area.items() for cid in cids}
+        rows = []
+        for person, person_rows in per_person:
+            history: dict[int, list[tuple[date, int]]] = defaultdict(list)
+            for row in person_rows:
+                row["id"] = self.next_id(CompetenceRating)
+                history[row["competence_id"]].append((row["rated_on"], row["level"]))
+            for dated in history.values():
+                dated.sort(key=lambda item: item[0])  # stable: same day, insertion order
+            for cid in history:
+                area = area_of[cid]
+                rated[person.trade if area == "technical" else area][cid] += 1
+            person.history = history
+            rows += person_rows
+        self.rated_counts = rated
+        self.insert(CompetenceRating, rows)
+
+    def _exact_ratings(self, rng, per_person: list[tuple[_Person, list[dict]]], target: int):
+        """Bring the ratings to exactly ``target``: drop follow-up assessments drawn at random,
+        or add entry assessments of further transversal competences."""
+        total = sum(len(rows) for _, rows in per_person)
+        if total > target:
+            follow_ups = [
+                (i, j)
+                for i, (_, rows) in enumerate(per_person)
+                for j, row in enumerate(rows)
+                if row["source"] != "entry"
+            ]
+            drop = set(rng.sample(follow_ups, min(len(follow_ups), total - target)))
+            for i, (_, rows) in enumerate(per_person):
+                rows[:] = [row for j, row in enumerate(rows) if (i, j) not in drop]
+            total = sum(len(rows) for _, rows in per_person)
+            if total > target:  # not enough follow-ups: fewer people assessed at all
+                for _, rows in reversed(per_person):
+                    cut = min(len(rows), total - target)
+                    del rows[len(rows) - cut :]
+                    total -= cut
+        transversal = self.comps_by_area["transversal"]
+        assessed = [(p, rows) for p, rows in per_person if rows]
+        while total < target and assessed:
+            person, rows = rng.choice(assessed)
+            entry = rows[0]["rated_on"]
+            known = {r["competence_id"] for r in rows if r["rated_on"] == entry}
+            free = [c for c in transversal if c not in known]
+            if not free:
+                assessed.remove((person, rows))
+                continue
+            level = rng.choices((0, 1, 2), weights=(40, 45, 15))[0]
+            rows.insert(0, self._rating(rng, person, rng.choice(free), level, entry, "entry"))
+            total += 1
 
     def _rating(
         self,
@@ -2464,7 +2685,6 @@ class _Builder:
     ) -> dict:
         person.last_levels[cid] = level
         return {
-            "id": self.next_id(CompetenceRating),
             "person_id": person.id,
             "competence_id": cid,
             "level": level,
@@ -2484,8 +2704,12 @@ class _Builder:
         if entry_day > self.today:
             return []
         trade_comps = self.comps_by_trade.get(person.trade, [])
-        person.trade_comps = rng.sample(trade_comps, min(4, len(trade_comps)))
-        transversal = rng.sample(self.comps_by_area["transversal"], 2)
+        person.trade_comps = _sample_weighted(
+            rng, {c: self.comp_weight.get(c, 1.0) for c in trade_comps}, 5
+        )
+        transversal = _sample_weighted(
+            rng, {c: self.comp_weight.get(c, 1.0) for c in self.comps_by_area["transversal"]}, 2
+        )
         levels = person.last_levels
         out = [
             self._rating(
@@ -2498,11 +2722,25 @@ class _Builder:
             )
             for cid in person.trade_comps + transversal
         ]
-        if person.foreign and person.row["country_of_birth"] != "IT":
-            level = LANGUAGE_RATING[person.level]
+        # Italian for work: assessed for everyone, native speakers at the top level
+        native = not person.foreign or person.row["country_of_birth"] == "IT"
+        level = 3 if native else LANGUAGE_RATING[person.level]
+        out += [
+            self._rating(rng, person, cid, level, entry_day, "entry")
+            for cid in self.lang_speaking + self.lang_listening
+        ]
+        if rng.random() < 0.3:
+            digital = {c: self.comp_weight.get(c, 1.0) for c in self.comps_by_area["digital"]}
             out += [
-                self._rating(rng, person, cid, level, entry_day, "entry")
-                for cid in self.lang_speaking + self.lang_listening
+                self._rating(
+                    rng,
+                    person,
+                    cid,
+                    rng.choices((0, 1, 2, 3), weights=(20, 35, 35, 10))[0],
+                    entry_day,
+                    "entry",
+                )
+                for cid in _sample_weighted(rng, digital, 1)
             ]
         if person.enrolment and person.enrolment[2] == "completed":
             edition, completed_on = person.enrolment[0], person.enrolment[3]
@@ -2536,10 +2774,98 @@ class _Builder:
                 out.append(self._rating(rng, person, cid, min(3, levels[cid] + gain), day, "exit"))
         return out
 
+    # ------------------------------------------------------------------ shortlist scores
+    def _score_entries(self) -> None:
+        """The score each centre entry had when it was added (0-100, as ``fleming.shortlists``
+        stores it): the ranking's own scoring (``matching.score_arrays``, default weights) on
+        the person's latest ratings up to that day. Partner nominations carry no score."""
+        import numpy as np
+
+        from fleming import matching
+
+        entries = [e for e in self.entries if e["origin"] == "centre"]
+        if not entries:
+            return
+        persons = {p.id: p for p in self.persons}
+        vacancies = {v["id"]: v for v in self.vacancy_rows}
+        reqs: dict[int, list[dict]] = defaultdict(list)
+        for r in self.vacancy_comps:
+            reqs[r["vacancy_id"]].append(r)
+        width = max((len(r) for r in reqs.values()), default=0) or 1
+        n = len(entries)
+        levels = np.full((n, width), np.nan)
+        min_level = np.zeros((n, width))
+        essential = np.zeros((n, width), dtype=bool)
+        gap, workshop, distance, waiting = (np.zeros(n, dtype=np.int64) for _ in range(4))
+        cefr = {lvl.value: lvl.rank for lvl in CefrLevel}
+        for i, entry in enumerate(entries):
+            person = persons[entry["person_id"]]
+            vacancy = vacancies[entry["vacancy_id"]]
+            day = entry["added_at"].date()
+            for j, req in enumerate(reqs.get(vacancy["id"], ())):
+                min_level[i, j] = req["min_level"]
+                essential[i, j] = req["essential"]
+                seen = [lv for on, lv in person.history.get(req["competence_id"], ()) if on <= day]
+                if seen:
+                    levels[i, j] = seen[-1]
+            gap[i] = cefr[person.level] - cefr[vacancy["min_italian_level"]]
+            done = person.enrolment
+            workshop[i] = bool(
+                done
+                and done[2] == "completed"
+                and done[3] <= day
+                and done[0]["trade_id"] == vacancy["trade_id"]
+            )
+            distance[i] = matching.distance_class(
+                person.row["municipality_code"], vacancy["municipality_code"]
+            )
+            waiting[i] = max(0, (day - person.intake).days)
+        scored = matching.score_arrays(
+            levels,
+            min_level,
+            essential,
+            italian_gap=gap,
+            workshop=workshop.astype(bool),
+            distance=distance,
+            waiting_days=waiting,
+            weights=matching.MatchWeights(),
+        )
+        for entry, score in zip(entries, scored["score"], strict=True):
+            entry["score"] = round(float(score), 2)
+
     # ------------------------------------------------------------------ audit
     def audit_log(self) -> None:
+        target = self.volumes.audit
+        if target is not None and len(self.audit) < target:
+            self.audit += self._logins(self.rng("logins"), target - len(self.audit))
         self.audit.sort(key=lambda r: r["at"])
+        if target is not None and len(self.audit) > target:
+            # a log of exactly ``target`` rows: the most recent ones (the older as if archived)
+            del self.audit[: len(self.audit) - target]
         for row in self.audit:
             row["id"] = self.next_id(AuditEntry)
         self.insert(AuditEntry, self.audit)
         self.audit = []
+
+    def _logins(self, rng: random.Random, count: int) -> list[dict]:
+        """``count`` logins of the staff and partner accounts on working days of the history."""
+        users = self.staff + list(self.partner_users.values()) + [self.user_ids["admin"]]
+        out = []
+        while len(out) < count:
+            day = self.start + timedelta(days=rng.randrange(HISTORY_DAYS + 1))
+            if day.weekday() >= 5:
+                continue
+            uid = rng.choice(users)
+            out.append(
+                {
+                    "at": _at(day, rng, 8, 10),
+                    "actor_id": uid,
+                    "actor_username": self.usernames[uid],
+                    "action": "login",
+                    "entity": "user",
+                    "entity_id": str(uid),
+                    "person_id": None,
+                    "changes": None,
+                }
+            )
+        return out

@@ -199,6 +199,13 @@ def test_usage_errors_exit_2(capsys):
     assert cli.main(["--help"]) == 0
 
 
+def test_demo_scale_must_be_a_number_or_a_preset(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'x.sqlite'}"
+    assert cli.main(["demo", "--database-url", url, "--scale", "S99"]) == 2
+    assert "S10" in _one_line_error(capsys.readouterr().err)
+    assert cli.main(["demo", "--database-url", url, "--scale", "0"]) == 2
+
+
 # --------------------------------------------------------------------------- demo and check
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory) -> Path:

@@ -21,6 +21,7 @@ from fleming.models import (
     Base,
     Company,
     Competence,
+    CompetenceRating,
     Consent,
     Internship,
     PartnerOrganisation,
@@ -31,6 +32,7 @@ from fleming.models import (
     ShortlistShare,
     Trade,
     User,
+    VacancyCompetence,
 )
 
 TODAY = date(2026, 11, 28)
@@ -301,3 +303,55 @@ def test_scale_one_accounts_and_partners(scale_one):
     assert len(lists) >= 3 and all(x.people for x in seen)
     assert referred.without_consent and sum(p.nominable for p in referred.people) >= 3
     assert len(published) >= 5 and any(v.company is None for v in published)
+
+
+def test_exact_volumes_are_hit_and_scores_use_the_apps_scale(engine):
+    """A preset names exact volumes (S10 does so at decade scale); shortlist scores are 0-100
+    scores of the ranking, and vacancies ask for competences people are rated on."""
+    volumes = demo.Volumes(
+        factor=0.2,
+        people=450,
+        companies=97,
+        vacancies=110,
+        internships=150,
+        ratings=5_000,
+        audit=2_000,
+        exact=True,
+    )
+    demo.generate(engine, scale=volumes, today=TODAY)
+    counts = _counts(engine)
+    assert counts["people"] == 450
+    assert counts["companies"] == 97
+    assert counts["vacancies"] == 110
+    assert counts["internships"] == 150
+    assert counts["competence_ratings"] == 5_000
+    assert counts["audit_log"] == 2_000
+    with Session(engine) as s:
+        scores = s.scalars(
+            select(ShortlistEntry.score).where(ShortlistEntry.origin == "centre")
+        ).all()
+        rated = set(s.scalars(select(CompetenceRating.competence_id).distinct()))
+        required = set(s.scalars(select(VacancyCompetence.competence_id).distinct()))
+    assert scores and all(s is not None and 0 <= s <= 100 for s in scores)
+    assert max(scores) > 50  # the app's 0-100 scale, not a 0-1 fraction
+    assert required <= rated
+
+
+def test_presets_and_scales():
+    s10 = demo.volumes_for("s10")
+    assert (s10.people, s10.companies, s10.vacancies, s10.internships) == (
+        20_000,
+        2_000,
+        5_000,
+        6_000,
+    )
+    assert (s10.ratings, s10.audit) == (200_000, 100_000)
+    one = demo.volumes_for(1)
+    assert (one.people, one.companies, one.vacancies, one.internships) == (2000, 450, 500, 900)
+    assert demo.volumes_for("2").people == 4000
+    with pytest.raises(ValueError):
+        demo.volumes_for("S99")
+    with pytest.raises(ValueError):
+        demo.volumes_for(0)
+    assert demo.apportion(2000, [120, 35, 25]) == [1333, 389, 278]
+    assert sum(demo.apportion(6000, [1.05, 1.0, 0.95])) == 6000
