@@ -48,6 +48,8 @@ vectorised scoring step on a synthetic matrix.
 from __future__ import annotations
 
 import enum
+import functools
+import itertools
 import time
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
@@ -312,6 +314,7 @@ class Distance(enum.IntEnum):
     SAME = 3
 
 
+@functools.cache
 def _metro_codes() -> frozenset[str]:
     return frozenset(c.istat_code for c in reference.metro_comuni())
 
@@ -482,7 +485,8 @@ def level_matrix(
     rows = session.connection().execute(latest_levels_query(competence_ids, only_people)).fetchall()
     if not rows:
         return matrix
-    long = np.asarray(rows, dtype=np.int64)
+    # flattened first: numpy probing each Row for an array interface costs seconds at 100k rows
+    long = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.int64).reshape(-1, 3)
     r = pd.Index(person_ids).get_indexer(long[:, 0])
     c = pd.Index(competence_ids).get_indexer(long[:, 1])
     keep = (r >= 0) & (c >= 0)
