@@ -435,6 +435,7 @@ with tab_list:
             highlight_mine(table),
             hide_index=True,
             width="stretch",
+            placeholder="—",  # no score for a partner's nomination outside the ranking's filters
             key="matching_shortlist_table",
         )
         partner_entries = [e for e in entries if e.origin is ShortlistOrigin.PARTNER]

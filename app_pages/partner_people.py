@@ -67,6 +67,7 @@ st.dataframe(
         t("partners.col.nominations"): st.column_config.TextColumn(width="large"),
     },
     key="partner_people_table",
+    height="content",  # every row visible, no inner scrolling
 )
 st.caption(t("partners.people.count", n=len(found.people)))
 st.page_link(

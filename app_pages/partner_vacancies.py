@@ -41,11 +41,16 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     column_config={
-        t("partners.col.vacancy"): st.column_config.TextColumn(width="medium"),
-        t("partners.col.company"): st.column_config.TextColumn(width="medium"),
-        t("partners.fact.italian"): st.column_config.TextColumn(width="small"),
+        t("partners.col.vacancy"): st.column_config.TextColumn(width=180),
+        t("partners.col.company"): st.column_config.TextColumn(width=160),
+        t("partners.fact.trade"): st.column_config.TextColumn(width=150),
+        t("partners.fact.place"): st.column_config.TextColumn(width=90),
+        t("partners.fact.contract"): st.column_config.TextColumn(width=150),
+        t("partners.fact.italian"): st.column_config.TextColumn(width=90),
+        t("partners.fact.deadline"): st.column_config.TextColumn(width=120),
     },
     key="partner_vacancies_table",
+    height="content",  # every row visible, no inner scrolling
 )
 st.caption(t("partners.vacancies.count", n=len(vacancies)))
 

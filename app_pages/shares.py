@@ -40,16 +40,19 @@ with tab_lists:
     with unit_of_work(engine()) as session:
         orgs = dict(auth.list_partner_orgs(session=session, actor=actor))
     f1, f2 = st.columns([2, 1])
-    org_id = f1.selectbox(
+    org_id = f1.selectbox(  # 0: every organisation (a None option would read as "no choice")
         t("shares.filter.partner"),
-        [None, *orgs],
-        format_func=lambda i: t("shares.filter.all") if i is None else orgs[i],
+        [0, *orgs],
+        format_func=lambda i: orgs.get(i, t("shares.filter.all")),
         key=f"shares_filter_partner_{lang()}",
     )
     with_revoked = f2.toggle(t("shares.filter.revoked"), key="shares_with_revoked")
     with unit_of_work(engine()) as session:
         rows = partners.share_overview(
-            session=session, actor=actor, partner_org_id=org_id, include_revoked=with_revoked
+            session=session,
+            actor=actor,
+            partner_org_id=org_id or None,
+            include_revoked=with_revoked,
         )
     st.caption(t("shares.lists.count", n=sum(r.active for r in rows)))
     if not rows:
@@ -77,9 +80,15 @@ with tab_lists:
             hide_index=True,
             width="stretch",
             column_config={
+                t("shares.col.partner"): st.column_config.TextColumn(width=110),
+                t("shares.col.vacancy"): st.column_config.TextColumn(width=150),
+                t("shares.col.company"): st.column_config.TextColumn(width=150),
+                t("shares.col.vacancy_status"): st.column_config.TextColumn(width=120),
+                t("shares.col.shared"): st.column_config.TextColumn(width=190),
                 t("shares.col.visible"): st.column_config.TextColumn(
-                    width="small", help=t("shares.col.visible.help")
+                    width=120, help=t("shares.col.visible.help")
                 ),
+                t("shares.col.state"): st.column_config.TextColumn(width=80),
             },
             key="shares_table",
         )
@@ -128,7 +137,7 @@ with tab_lists:
                     )
                     or t("shares.none")
                 )
-            b1, b2 = st.columns([1, 3])
+            b1, b2 = st.columns(2)
             if b1.button(
                 t("shares.revoke", partner=share.partner),
                 key=f"shares_revoke_{share.share_id}",
@@ -227,7 +236,12 @@ with tab_nominations:
             hide_index=True,
             width="stretch",
             column_config={
-                t("shares.col.motivation"): st.column_config.TextColumn(width="large"),
+                t("shares.col.when"): st.column_config.TextColumn(width=110),
+                t("shares.col.partner"): st.column_config.TextColumn(width=130),
+                t("shares.col.person"): st.column_config.TextColumn(width=150),
+                t("shares.col.vacancy"): st.column_config.TextColumn(width=260),
+                t("shares.col.stage"): st.column_config.TextColumn(width=90),
+                t("shares.col.motivation"): st.column_config.TextColumn(width=520),
             },
             key="shares_nominations_table",
         )

@@ -1,0 +1,114 @@
+"""The partner portal in a real browser: the demo partner sees only Soleterre's shared shortlists
+with minimised data, nominates a referred person, and the coordinator finds the nomination on the
+Condivisioni page and on the matching page."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from tests.e2e.conftest import login, shot, wait_idle
+
+SLOW = 120_000  # ms
+MOTIVATION = "Ha fatto la stagione in cucina l'anno scorso ed è puntuale e motivata."
+
+
+def _go(page, name: str) -> None:
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    more = nav.get_by_text(re.compile(r"View \d+ more"))
+    if more.count():
+        more.first.click()
+    nav.locator("a").filter(has_text=name).first.click()
+    wait_idle(page)
+
+
+def _secrets_of_shared_lists(url: str) -> list[str]:
+    """Tax codes, phones, e-mails and last names of everyone on a list shared with Soleterre."""
+    from fleming.db import get_engine, unit_of_work
+    from fleming.models import PartnerOrganisation, Person, ShortlistEntry, ShortlistShare
+
+    with unit_of_work(get_engine(url)) as s:
+        org = s.scalar(
+            select(PartnerOrganisation.id).where(PartnerOrganisation.name == "Soleterre")
+        )
+        people = s.scalars(
+            select(Person)
+            .join(ShortlistEntry, ShortlistEntry.person_id == Person.id)
+            .join(ShortlistShare, ShortlistShare.vacancy_id == ShortlistEntry.vacancy_id)
+            .where(ShortlistShare.partner_org_id == org, ShortlistShare.revoked_at.is_(None))
+        ).all()
+        return [
+            value
+            for p in people
+            for value in (p.tax_code, p.phone, p.email, p.last_name)
+            if value and len(value) > 3
+        ]
+
+
+def test_partner_sees_minimised_lists_nominates_and_the_coordinator_sees_it(browser, server):
+    context = browser.new_context(viewport={"width": 1400, "height": 950}, locale="it-IT")
+    page = context.new_page()
+    page.set_default_timeout(SLOW)
+    login(page, server["base"], "partner")
+    nav = page.locator('[data-testid="stSidebarNav"]')
+    expect(nav.get_by_text("Rose condivise")).to_be_visible(timeout=SLOW)
+    assert not nav.locator("a").filter(has_text="Abbinamento").count()
+
+    _go(page, "Rose condivise")
+    expect(page.get_by_role("heading", name="Rose condivise con il vostro ente")).to_be_visible()
+    expect(page.get_by_text("Persone in rosa visibili al vostro ente").first).to_be_visible()
+    page.wait_for_timeout(500)
+    shot(page, "partner_shortlists")
+    text = page.locator("section.main, [data-testid='stMain']").first.inner_text()
+    leaked = [v for v in _secrets_of_shared_lists(server["db"]) if v in text]
+    assert leaked == []
+
+    _go(page, "Persone segnalate")
+    expect(page.get_by_text("Persone mostrate:")).to_be_visible()
+    page.wait_for_timeout(800)
+    shot(page, "partner_people")
+
+    _go(page, "Fabbisogni aperti")
+    expect(page.get_by_role("heading", name="Proponi una persona")).to_be_visible()
+    page.get_by_role("textbox", name="Motivazione").fill(MOTIVATION)
+    page.get_by_role("button", name="Invia la candidatura").click()
+    wait_idle(page)
+    done = page.get_by_text(re.compile(r"Candidatura di .* inviata al Centro"))
+    expect(done).to_be_visible()
+    done.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    shot(page, "partner_vacancies_nominated")
+    context.close()
+
+    from fleming.db import get_engine, unit_of_work
+    from fleming.models import ShortlistEntry
+
+    with unit_of_work(get_engine(server["db"])) as s:
+        entry = s.scalars(
+            select(ShortlistEntry).where(ShortlistEntry.motivation == MOTIVATION)
+        ).one()
+        assert entry.origin.value == "partner"
+
+    context = browser.new_context(viewport={"width": 1400, "height": 950}, locale="it-IT")
+    page = context.new_page()
+    page.set_default_timeout(SLOW)
+    login(page, server["base"], "coordinatore")
+    _go(page, "Condivisioni")
+    expect(page.get_by_role("heading", name="Condivisioni con i partner")).to_be_visible()
+    expect(page.get_by_role("combobox", name="Ente partner")).to_have_value("Tutti gli enti")
+    page.wait_for_timeout(1500)
+    shot(page, "coordinator_shares")
+    page.get_by_role("tab", name="Candidature dei partner").click()
+    wait_idle(page)
+    page.wait_for_timeout(800)
+    shot(page, "coordinator_shares_nominations")
+    page.get_by_role("button", name="Apri nell'abbinamento").filter(visible=True).click()
+    wait_idle(page)
+    note = page.get_by_text(re.compile(r"candidature segnalate da un partner"))
+    expect(note).to_be_visible()
+    note.scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    shot(page, "coordinator_matching_nomination")
+    context.close()
