@@ -567,7 +567,14 @@ def nominate(
         _deny(session, actor, entity="vacancy", entity_id=vacancy_id, reason="not_published")
     person = session.get(Person, person_id)
     if person is None or person.anonymised_at is not None or person.referral_partner_id != org:
-        _deny(session, actor, entity="person", entity_id=person_id, reason="not_referred")
+        _deny(
+            session,
+            actor,
+            entity="person",
+            entity_id=person_id,
+            reason="not_referred",
+            person_id=person_id if person is not None else None,
+        )
     consented = session.scalar(select(_consent(literal(person_id), org, today)))
     if not consented:
         _deny(
