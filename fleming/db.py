@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -80,6 +80,44 @@ def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+APPEND_ONLY_TABLE = "audit_log"
+
+
+def delete_all_rows(conn: Connection) -> None:
+    """Empty every table, the append-only audit log included, in the caller's transaction.
+
+    The one sanctioned way past the audit log's triggers (migration 0002): ``demo --reset`` and
+    the tests' clean-up. PostgreSQL: ``TRUNCATE`` the log (row triggers do not see it; a lock
+    held by a forgotten transaction makes it fail after 30 s instead of waiting for ever).
+    SQLite: drop the log's triggers, delete, re-create them from their stored SQL.
+    """
+    from fleming.models import Base
+
+    tables = [t for t in reversed(Base.metadata.sorted_tables) if t.name != APPEND_ONLY_TABLE]
+    audit_table = Base.metadata.tables[APPEND_ONLY_TABLE]
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SET LOCAL lock_timeout = '30s'"))
+        conn.execute(text(f"TRUNCATE TABLE {APPEND_ONLY_TABLE}"))
+    elif conn.dialect.name == "sqlite":
+        triggers = conn.execute(
+            text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"),
+            {"t": APPEND_ONLY_TABLE},
+        ).all()
+        if not conn.connection.dbapi_connection.in_transaction:
+            # pysqlite opens its transaction only at the first INSERT/UPDATE/DELETE; the DROP
+            # below must be inside it, so that a failure leaves the triggers in place.
+            conn.exec_driver_sql("BEGIN")
+        for name, _sql in triggers:
+            conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+        conn.execute(audit_table.delete())
+        for _name, sql in triggers:
+            conn.exec_driver_sql(sql)
+    else:
+        conn.execute(audit_table.delete())
+    for table in tables:
+        conn.execute(table.delete())
 
 
 def alembic_config(url: str):

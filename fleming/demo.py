@@ -35,6 +35,7 @@ from stdnum import luhn
 from stdnum.it import codicefiscale
 
 from fleming import reference
+from fleming.db import delete_all_rows
 from fleming.errors import Conflict
 from fleming.models import (
     AuditEntry,
@@ -213,8 +214,7 @@ def generate(
     today = today or date.today()
     with engine.begin() as conn:
         if reset:
-            for table in reversed(Base.metadata.sorted_tables):
-                conn.execute(table.delete())
+            delete_all_rows(conn)  # the append-only audit log included
         else:
             for model in (Person, User):
                 if conn.scalar(select(func.count()).select_from(model)):
