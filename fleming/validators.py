@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from functools import cache
 
 import phonenumbers
@@ -114,9 +115,9 @@ def end_not_before_start(start: date | None, end: date | None, field: str) -> No
 def int_in_range(value: object, field: str, low: int, high: int) -> int:
     try:
         number = int(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an infinite float or Decimal
         raise ValidationError(field, "validators.number.invalid") from None
-    if isinstance(value, float) and not value.is_integer():
+    if isinstance(value, (float, Decimal)) and value != number:  # 2.5 is not a count of anything
         raise ValidationError(field, "validators.number.invalid")
     if not low <= number <= high:
         raise ValidationError(field, "validators.number.range", low=low, high=high)

