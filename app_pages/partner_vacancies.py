@@ -83,9 +83,13 @@ if not nominable:
 
 with st.form("partner_nominate_form"):
     errors = FieldErrors()
+    # no preselected person: if the list changes under the form (a consent withdrawn, someone
+    # nominated from another browser), the choice empties instead of moving to another person
     person_id = st.selectbox(
         t("partners.nominate.person"),
         list(nominable),
+        index=None,
+        placeholder=t("partners.nominate.person.pick"),
         format_func=lambda i: (
             f"{nominable[i].first_name} {nominable[i].last_initial} · {label(nominable[i].stage)}"
         ),
@@ -102,6 +106,8 @@ with st.form("partner_nominate_form"):
     errors.slot("vacancy_id")
     if st.form_submit_button(t("partners.nominate.submit"), type="primary"):
         try:
+            if person_id is None:
+                raise ValidationError("person_id", "partners.nominate.person.missing")
             with unit_of_work(engine()) as session:
                 partners.nominate(
                     session=session,
