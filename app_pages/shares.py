@@ -257,6 +257,8 @@ with tab_nominations:
             ),
             key="shares_nominations_pick",
         )
+        if by_entry[entry_id].motivation:  # in full (the table cuts it); plain text, as typed
+            st.container(border=True).text(by_entry[entry_id].motivation)
         if st.button(
             t("shares.open_matching"),
             key="shares_nomination_open",
