@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from fleming import audit
 from fleming.actor import Actor
 from fleming.errors import Conflict, NotFound, ValidationError, ValidationErrors
+from fleming.exports import neutralise_frame
 from fleming.models import (
     Competence,
     CompetenceArea,
@@ -1393,7 +1394,7 @@ def progress_csv(*, session: Session, actor: Actor, person_id: int, lang: str = 
         person_id=person_id,
         changes={"format": "csv", "rows": len(out)},
     )
-    return out.to_csv(index=False).encode("utf-8-sig")
+    return neutralise_frame(out).to_csv(index=False).encode("utf-8-sig")
 
 
 # --------------------------------------------------------------------------- workshop hours

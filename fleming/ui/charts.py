@@ -17,6 +17,7 @@ import streamlit as st
 from fleming import config, kpi, kpi_report
 from fleming.actor import Actor
 from fleming.db import unit_of_work
+from fleming.exports import neutralise_frame
 from fleming.kpi import KpiFilters
 from fleming.kpi_charts import export_frame
 from fleming.ui.context import engine, lang, t
@@ -33,7 +34,7 @@ def _plain(text: str) -> str:
 def csv_bytes(frame: pd.DataFrame, language: str) -> bytes:
     """The frame as CSV with translated headers; Italian uses ``;`` and decimal comma (what a
     spreadsheet set to Italian expects), with a BOM so accents open correctly."""
-    out = export_frame(frame, language)
+    out = neutralise_frame(export_frame(frame, language))  # names could start a formula
     if language == "it":
         return out.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
     return out.to_csv(index=False).encode("utf-8-sig")
