@@ -5,8 +5,8 @@ Whatever the file, the importer answers with a report (never an exception other 
 error), every problem it reports has a message in both languages, and what it writes is exactly
 what it said it would: every valid row, or — when the file cannot be imported — nothing at all.
 Formulas are stored as the text they are (they are neutralised when exported, see
-``tests/integration/test_exports_formula_safe.py``). Each example runs in a transaction of an in-memory SQLite database that is
-rolled back afterwards.
+``tests/integration/test_exports_formula_safe.py``). Each example runs in a transaction of an
+in-memory SQLite database that is rolled back afterwards.
 """
 
 from __future__ import annotations
