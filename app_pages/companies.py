@@ -18,6 +18,7 @@ from fleming.ui.forms import FieldErrors, show_error
 from fleming.ui.guard import require_role
 from fleming.ui.paging import page_number, pager
 from fleming.ui.tables import date_texts
+from fleming.ui.text import plain
 
 actor = require_role(Role.ADMIN, Role.COORDINATOR, Role.TUTOR)
 CURRENT_COMPANY = "fleming_company_id"
@@ -159,7 +160,7 @@ with list_tab:
         if selected:
             row = result.rows[selected[0]]
             if st.button(
-                t("companies.list.open", name=row.name),
+                t("companies.list.open", name=plain(row.name)),
                 type="primary",
                 icon=":material/apartment:",
                 key="companies_open",
@@ -203,5 +204,5 @@ if new_tab is not None:
                 show_error(exc)
             else:
                 st.session_state[CURRENT_COMPANY] = new_id
-                flash(t("companies.new.done", name=data.name.strip()))
+                flash(t("companies.new.done", name=plain(data.name.strip())))
                 st.switch_page("app_pages/company.py")

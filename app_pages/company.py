@@ -18,6 +18,7 @@ from fleming.ui.flash import flash, show_flash
 from fleming.ui.forms import FieldErrors, show_error
 from fleming.ui.guard import require_role
 from fleming.ui.tables import date_texts
+from fleming.ui.text import plain
 
 actor = require_role(Role.ADMIN, Role.COORDINATOR, Role.TUTOR)
 CURRENT_COMPANY = "fleming_company_id"
@@ -74,7 +75,7 @@ except NotFound:
     st.session_state.pop(CURRENT_COMPANY, None)
     pick_company()
 
-st.title(c.name)
+st.title(plain(c.name))
 st.caption(
     " · ".join(
         part

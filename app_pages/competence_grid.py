@@ -14,6 +14,7 @@ from fleming.ui.competence_view import level_choice, level_scale_legend, render_
 from fleming.ui.context import engine, label, lang, t
 from fleming.ui.forms import FieldErrors, show_error
 from fleming.ui.guard import require_role
+from fleming.ui.text import plain
 
 actor = require_role(Role.COORDINATOR, Role.TUTOR)
 PERSON_KEY = "person_id"  # the person being worked on, shared with the person page
@@ -64,12 +65,12 @@ except FlemingError as exc:
     st.stop()
 
 trade_names = {tr.id: tr.label(lang()) for tr in all_trades}
-st.subheader(person.name)
+st.subheader(plain(person.name))
 st.caption(
     " · ".join(
         [
             person.tax_code,
-            t("competences.grid.tutor", tutor=person.tutor_name or "—"),
+            t("competences.grid.tutor", tutor=plain(person.tutor_name) or "—"),
             t(
                 "competences.grid.trades",
                 trades=", ".join(trade_names[i] for i in trade_ids if i in trade_names)

@@ -16,6 +16,7 @@ from fleming.ui.competence_view import level_scale_legend
 from fleming.ui.context import engine, label, lang, t
 from fleming.ui.forms import FieldErrors, show_error
 from fleming.ui.guard import require_role
+from fleming.ui.text import plain
 
 actor = require_role(Role.ADMIN, Role.COORDINATOR, Role.TUTOR)
 PAGE_SIZE = 50
@@ -159,7 +160,7 @@ with add_tab, st.form("competences_add"):
         except FlemingError as exc:
             show_error(exc)
         else:
-            st.toast(t("competences.catalogue.added", label=label_it.strip()))
+            st.toast(t("competences.catalogue.added", label=plain(label_it.strip())))
             st.rerun()
 
 # ---------------------------------------------------------------- rename, retire

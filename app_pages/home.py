@@ -8,10 +8,11 @@ from fleming.i18n import fmt_date, fmt_number, fmt_percent
 from fleming.models import PersonStatus, Role
 from fleming.ui.context import engine, label, lang, t
 from fleming.ui.guard import require_role
+from fleming.ui.text import plain
 
 actor = require_role(Role.ADMIN, Role.COORDINATOR, Role.TUTOR, Role.PARTNER)
 
-st.title(t("home.title", name=actor.full_name.split()[0]))
+st.title(t("home.title", name=plain(actor.full_name.split()[0])))
 
 
 def metrics(items: list[tuple[str, str]]) -> None:

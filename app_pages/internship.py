@@ -23,6 +23,7 @@ from fleming.permissions import allowed
 from fleming.ui.context import engine, label, lang, t
 from fleming.ui.forms import FieldErrors, show_error
 from fleming.ui.guard import require_role
+from fleming.ui.text import plain
 
 actor = require_role(Role.COORDINATOR, Role.TUTOR)
 CURRENT_INTERNSHIP = "fleming_internship_id"  # crosses pages: set by the internships list
@@ -69,10 +70,10 @@ def rules_caption(rule) -> str:
 
 def company_line(option) -> str:
     if option.convention_until is None:
-        return t("internship.company.no_convention", name=option.name)
+        return t("internship.company.no_convention", name=plain(option.name))
     return t(
         "internship.company.line",
-        name=option.name,
+        name=plain(option.name),
         until=d(option.convention_until),
         hosted=option.hosted_today,
         quota=option.quota,
@@ -298,12 +299,12 @@ follows = internships.may_follow(
 may_close = allowed(actor, "internships.close")
 
 # =========================================================================== header
-st.title(t("internship.title", person=x.person_name, company=x.company_name))
+st.title(t("internship.title", person=plain(x.person_name), company=plain(x.company_name)))
 st.caption(
     " · ".join(
         part
         for part in (
-            t("internship.from_vacancy", title=x.vacancy_title) if x.vacancy_title else "",
+            t("internship.from_vacancy", title=plain(x.vacancy_title)) if x.vacancy_title else "",
             t("internship.period", start=d(x.start_date), end=d(x.planned_end_date)),
             label(x.funding_stream),
         )

@@ -13,6 +13,7 @@ from fleming.permissions import allowed
 from fleming.ui.context import engine, label, lang, t
 from fleming.ui.guard import require_role
 from fleming.ui.paging import page_number, pager
+from fleming.ui.text import plain
 
 actor = require_role(Role.COORDINATOR, Role.TUTOR)
 CURRENT_INTERNSHIP = "fleming_internship_id"  # crosses pages: the internship being looked at
@@ -181,7 +182,7 @@ with tab_list:
         if selected:
             row = rows[selected[0]]
             if st.button(
-                t("internships.open", name=row.person_name, company=row.company_name),
+                t("internships.open", name=plain(row.person_name), company=plain(row.company_name)),
                 type="primary",
                 icon=":material/open_in_new:",
                 key="internships_open",

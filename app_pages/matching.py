@@ -14,6 +14,7 @@ from fleming.ui import match_view as mv
 from fleming.ui.context import engine, label, lang, t
 from fleming.ui.forms import FieldErrors, show_error
 from fleming.ui.guard import require_role
+from fleming.ui.text import plain
 
 actor = require_role(Role.COORDINATOR, Role.TUTOR)
 is_coordinator = actor.role is Role.COORDINATOR
@@ -88,7 +89,7 @@ listed = {e.person_id: e for e in entries}
 vacancy_open = VacancyStatus(vacancy.status) in matching.OPEN_STATUSES
 
 # ----------------------------------------------------------------------------- the vacancy
-st.subheader(f"{vacancy.title} — {vacancy.company}")
+st.subheader(f"{plain(vacancy.title)} — {plain(vacancy.company)}")
 facts = [
     (t("matching.fact.status"), label(VacancyStatus(vacancy.status))),
     (t("matching.fact.kind"), label(VacancyKind(vacancy.kind))),
@@ -314,7 +315,7 @@ with tab_rank:
         st.markdown("##### " + t("matching.explanations"))
         for e, o, tutor_id in zip(explained, own, top["tutor_id"], strict=True):
             star = "★ " if o else ""
-            head = f"#{e.rank} {star}{e.name} — {mv.score_text(e.score)}/{mv.SCORE_MAX}"
+            head = f"#{e.rank} {star}{plain(e.name)} — {mv.score_text(e.score)}/{mv.SCORE_MAX}"
             with st.expander(head):
                 st.dataframe(mv.terms_frame(e.terms), hide_index=True, width="stretch")
                 st.markdown(mv.explanation_markdown(e.matched, e.missing))
@@ -349,7 +350,11 @@ with tab_rank:
             left.altair_chart(mv.terms_chart(chosen.terms), width="stretch")
             right.markdown(
                 "**"
-                + t("matching.chart.total", name=chosen.name, score=mv.score_text(chosen.score))
+                + t(
+                    "matching.chart.total",
+                    name=plain(chosen.name),
+                    score=mv.score_text(chosen.score),
+                )
                 + "**\n\n"
                 + "\n".join(f"- {mv.term_label(x.name)}: {mv.term_detail(x)}" for x in chosen.terms)
             )
@@ -491,7 +496,11 @@ with tab_list:
                             show_error(exc)
                         else:
                             st.toast(
-                                t("matching.move.done", name=entry.name, stage=label(to_stage))
+                                t(
+                                    "matching.move.done",
+                                    name=plain(entry.name),
+                                    stage=label(to_stage),
+                                )
                             )
                             st.rerun()
 
@@ -563,14 +572,14 @@ with tab_share:
         with left:
             st.markdown("**" + t("matching.share.visible", n=len(ok)) + "**")
             st.markdown(
-                "\n".join(f"- {c.name} ({label(c.stage)})" for c in ok) or t("matching.none")
+                "\n".join(f"- {plain(c.name)} ({label(c.stage)})" for c in ok) or t("matching.none")
             )
         with right:
             st.markdown("**" + t("matching.share.blocked", n=len(blocked)) + "**")
             st.markdown(
                 "\n".join(
                     "- "
-                    + c.name
+                    + plain(c.name)
                     + ": "
                     + t(
                         f"matching.share.reason.{c.blocked_reason}",
@@ -585,7 +594,7 @@ with tab_share:
             st.success(
                 t(
                     "matching.share.is_shared",
-                    partner=partner_names[partner_id],
+                    partner=plain(partner_names[partner_id]),
                     when=fmt_date(current.shared_at, lang()),
                 ),
                 icon=":material/share:",
@@ -599,10 +608,12 @@ with tab_share:
                 except FlemingError as exc:
                     show_error(exc)
                 else:
-                    st.toast(t("matching.share.revoked_done", partner=partner_names[partner_id]))
+                    st.toast(
+                        t("matching.share.revoked_done", partner=plain(partner_names[partner_id]))
+                    )
                     st.rerun()
         elif st.button(
-            t("matching.share.submit", partner=partner_names[partner_id]),
+            t("matching.share.submit", partner=plain(partner_names[partner_id])),
             key="matching_share",
             type="primary",
             disabled=not ok,
@@ -621,5 +632,7 @@ with tab_share:
             except FlemingError as exc:
                 show_error(exc)
             else:
-                st.toast(t("matching.share.done", partner=partner_names[partner_id], n=len(ok)))
+                st.toast(
+                    t("matching.share.done", partner=plain(partner_names[partner_id]), n=len(ok))
+                )
                 st.rerun()

@@ -37,9 +37,9 @@ from fleming.ui.people_widgets import (
     open_person,
     person_form,
     phone_text,
-    plain,
     requested_person_id,
 )
+from fleming.ui.text import plain
 
 actor = require_role(Role.COORDINATOR, Role.TUTOR)
 lg = lang()
@@ -114,7 +114,7 @@ def reset_edit() -> None:
 
 
 # --------------------------------------------------------------------------- header
-st.title(view.full_name)
+st.title(plain(view.full_name))
 status_colour = {
     PersonStatus.INTAKE: "blue",
     PersonStatus.ACTIVE: "green",
@@ -129,7 +129,7 @@ st.caption(
             t("person.header.tax_code", code=view.tax_code),
             t("person.header.age", age=view.age),
             country_name(view.citizenship),
-            t("person.header.tutor", name=view.tutor_name or t("person.no_tutor")),
+            t("person.header.tutor", name=plain(view.tutor_name) or t("person.no_tutor")),
         ]
     )
 )
@@ -813,7 +813,12 @@ with tab_workshops:
                     except FlemingError as exc:
                         show_error(exc)
                     else:
-                        done(t("person.workshop.enrolled", title=edition_by_id[edition_id].title))
+                        done(
+                            t(
+                                "person.workshop.enrolled",
+                                title=plain(edition_by_id[edition_id].title),
+                            )
+                        )
 
 
 # --------------------------------------------------------------------------- competences

@@ -17,6 +17,7 @@ from fleming.ui.forms import FieldErrors, show_error
 from fleming.ui.guard import require_role
 from fleming.ui.paging import page_number, pager
 from fleming.ui.tables import date_texts
+from fleming.ui.text import plain
 from fleming.ui.vacancy_form import occupation_search, vacancy_fields
 from fleming.vacancies import VacancyFilters
 
@@ -86,8 +87,8 @@ def show_vacancy(vacancy_id: int) -> None:
     except NotFound:
         st.session_state.pop(CURRENT_VACANCY, None)
         return
-    st.subheader(v.title)
-    st.caption(f"{v.company_name} · {label(v.kind)} · {label(v.status)}")
+    st.subheader(plain(v.title))
+    st.caption(f"{plain(v.company_name)} · {label(v.kind)} · {label(v.status)}")
     occupation = " · ".join(
         part
         for part in (
@@ -377,5 +378,5 @@ if new_tab is not None:
                     st.session_state["vacancies_new_round"] = (
                         st.session_state.get("vacancies_new_round", 0) + 1
                     )
-                    flash(t("vacancies.new.done", title=data.title.strip()))
+                    flash(t("vacancies.new.done", title=plain(data.title.strip())))
                     st.rerun()

@@ -13,6 +13,7 @@ from fleming.ui.competence_view import level_choice, level_scale_legend
 from fleming.ui.context import engine, label, lang, t
 from fleming.ui.forms import FieldErrors, show_error
 from fleming.ui.guard import require_role
+from fleming.ui.text import plain
 
 actor = require_role(Role.COORDINATOR, Role.TUTOR)
 NONCE_KEY = "workshop_grid_nonce"
@@ -67,7 +68,7 @@ st.caption(
         "competences.class.edition_info",
         trade=edition.trade_label(lg),
         hours=edition.hours,
-        trainer=edition.trainer_name,
+        trainer=plain(edition.trainer_name),
     )
 )
 if grid.frame.empty:
@@ -172,14 +173,14 @@ if submitted:
                     who = grid.frame["name"].iloc[n - 1]
                     what = labels.get(str(err.params.get("code")), err.params.get("code"))
                     st.markdown(
-                        f"- **{t('competences.grid.row', n=n)}** · {who} · {what}: "
+                        f"- **{t('competences.grid.row', n=n)}** · {plain(who)} · {plain(what)}: "
                         + t(err.message, **err.params)
                     )
     except FlemingError as exc:
         show_error(exc)
     else:
         st.session_state[NONCE_KEY] = nonce + 1
-        message = t("competences.class.saved", n=saved, title=edition.title)
+        message = t("competences.class.saved", n=saved, title=plain(edition.title))
         st.toast(message, icon=":material/check_circle:")
         st.session_state["workshop_grid_flash"] = message
         st.rerun()

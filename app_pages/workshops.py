@@ -16,6 +16,7 @@ from fleming.ui.context import engine, label, lang, t
 from fleming.ui.forms import FieldErrors, error_text, show_error
 from fleming.ui.guard import require_role
 from fleming.ui.people_widgets import open_person
+from fleming.ui.text import plain
 
 actor = require_role(Role.COORDINATOR, Role.TUTOR)
 lg = lang()
@@ -195,7 +196,7 @@ def edition_form(key: str, initial: workshops.EditionRow | None) -> None:
     else:
         if initial is None:
             st.session_state[EDITION_KEY] = new_id
-            done(t("workshops.edition.created", title=title.strip()))
+            done(t("workshops.edition.created", title=plain(title.strip())))
         done(t("workshops.saved"))
 
 
@@ -236,14 +237,14 @@ with tabs[0]:
         )
         e = by_id[edition_id]
 
-        st.subheader(e.title)
+        st.subheader(plain(e.title))
         st.caption(
             " · ".join(
                 [
                     e.trade(lg),
                     f"{d(e.start_date)} – {d(e.end_date)}",
-                    t("workshops.trainer", name=e.trainer_name),
-                    t("workshops.teacher", name=e.italian_teacher_name),
+                    t("workshops.trainer", name=plain(e.trainer_name)),
+                    t("workshops.teacher", name=plain(e.italian_teacher_name)),
                 ]
             )
         )
@@ -362,7 +363,7 @@ with tabs[0]:
                                 except FlemingError as exc:
                                     show_error(exc)
                                 else:
-                                    done(t("workshops.enrol.done", name=names[person_id]))
+                                    done(t("workshops.enrol.done", name=plain(names[person_id])))
             attending = {r.id: r for r in enrolled if r.status is EnrolmentStatus.ENROLLED}
             with right, st.container(border=True):
                 st.markdown("**" + t("workshops.outcome.heading") + "**")
@@ -422,7 +423,9 @@ with tabs[0]:
                             except FlemingError as exc:
                                 show_error(exc)
                             else:
-                                done(t(f"workshops.outcome.done_{outcome}", name=r.full_name))
+                                done(
+                                    t(f"workshops.outcome.done_{outcome}", name=plain(r.full_name))
+                                )
 
         # ------------------------------------------------------------------ attendance grid
         with sub[1]:
@@ -725,4 +728,4 @@ if coordinator:
                 except FlemingError as exc:
                     show_error(exc)
                 else:
-                    done(t("workshops.trade.added", name=label_it.strip()))
+                    done(t("workshops.trade.added", name=plain(label_it.strip())))

@@ -6,13 +6,14 @@ import streamlit as st
 
 from fleming.actor import Actor
 from fleming.ui.context import label, t
+from fleming.ui.text import plain
 
 
 def sidebar_identity(actor: Actor, is_demo: bool) -> None:
     with st.sidebar:
-        st.markdown(f"**{actor.full_name}**")
+        st.markdown(f"**{plain(actor.full_name)}**")
         role = label(actor.role)
-        st.caption(f"{role} · {actor.partner_org_name}" if actor.partner_org_name else role)
+        st.caption(f"{role} · {plain(actor.partner_org_name)}" if actor.partner_org_name else role)
         if is_demo:
             st.caption(":material/science: " + t("demo.sidebar"))
 

@@ -16,6 +16,7 @@ from fleming.matching import CompetenceCheck, Reason, Term
 from fleming.models import CefrLevel
 from fleming.ui.context import current_actor, engine, lang, t
 from fleming.ui.forms import show_error
+from fleming.ui.text import plain
 
 SCORE_MAX = 100
 
@@ -300,7 +301,7 @@ def render_vacancies_for_person(person_id: int) -> None:
         key=f"match_view_{person_id}_table",
     )
     for m in result.matches[:5]:
-        head = f"{m.title} — {m.company} · {score_text(m.score)}/{SCORE_MAX}"
+        head = f"{plain(m.title)} — {plain(m.company)} · {score_text(m.score)}/{SCORE_MAX}"
         with st.expander(head):
             if m.reasons:
                 st.warning(reasons_text(m.reasons), icon=":material/block:")

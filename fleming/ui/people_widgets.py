@@ -475,15 +475,6 @@ def may_work_text(may_work_from: date | None) -> str | None:
     )
 
 
-_MARKDOWN_SPECIAL = "\\`*_{}[]()#+-.!|<>~$:"
-
-
-def plain(text: str | None) -> str:
-    """User text made inert for ``st.markdown``: every markdown character escaped, lines kept."""
-    escaped = "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in (text or ""))
-    return escaped.replace("\n", "  \n")
-
-
 def phone_text(e164: str | None) -> str:
     """A stored ``+39…`` number the way people read it: ``+39 351 234 5678``."""
     if not e164:

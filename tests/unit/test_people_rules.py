@@ -26,7 +26,6 @@ from fleming.models import (
     Role,
     Sex,
 )
-from fleming.ui.people_widgets import plain
 
 TODAY = date(2026, 11, 28)
 
@@ -201,17 +200,3 @@ def test_blank_cells(raw):
 @pytest.mark.parametrize("raw", [0, 0.0, "0", 4, Decimal("3.5")])
 def test_filled_cells(raw):
     assert not workshops._blank(raw)
-
-
-# --------------------------------------------------------------------------- user text
-@given(st.text(max_size=200))
-def test_user_text_is_made_inert_for_markdown(text):
-    escaped = plain(text)
-    i = 0
-    while i < len(escaped):  # every markdown character is preceded by a backslash
-        c = escaped[i]
-        if c == "\\":
-            i += 2
-            continue
-        assert c not in "`*_[]()#<>!|~$:", escaped
-        i += 1
