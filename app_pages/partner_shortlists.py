@@ -11,6 +11,7 @@ from fleming.ui import partner_view as pv
 from fleming.ui.context import engine, label, lang, t
 from fleming.ui.forms import show_error
 from fleming.ui.guard import require_role
+from fleming.ui.text import plain
 
 actor = require_role(Role.PARTNER)
 
@@ -45,7 +46,7 @@ except FlemingError as exc:  # e.g. the centre revoked the share a moment ago
     st.stop()
 
 vacancy = shared.vacancy
-st.subheader(f"{vacancy.title} — {pv.company(vacancy)}")
+st.subheader(f"{plain(vacancy.title)} — {plain(pv.company(vacancy))}")
 pv.vacancy_facts(vacancy)
 pv.requirements(vacancy)
 
@@ -58,7 +59,7 @@ for row in [shared.people[i : i + 2] for i in range(0, len(shared.people), 2)]:
         with col.container(border=True):
             star = " ★" if person.nominated_by_you else ""
             st.markdown(
-                f"**{person.first_name} {person.last_initial}**{star} · "
+                f"**{plain(person.first_name)} {plain(person.last_initial)}**{star} · "
                 + t("partners.stage", stage=label(person.stage))
             )
             st.markdown(

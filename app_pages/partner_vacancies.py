@@ -13,6 +13,7 @@ from fleming.ui.context import engine, label, lang, t
 from fleming.ui.flash import flash, show_flash
 from fleming.ui.forms import FieldErrors, show_error
 from fleming.ui.guard import require_role
+from fleming.ui.text import plain
 
 actor = require_role(Role.PARTNER)
 
@@ -64,7 +65,7 @@ vacancy_id = st.selectbox(
 )
 vacancy = by_id[vacancy_id]
 with st.container(border=True):
-    st.subheader(f"{vacancy.title} — {pv.company(vacancy)}")
+    st.subheader(f"{plain(vacancy.title)} — {plain(pv.company(vacancy))}")
     pv.vacancy_facts(vacancy)
     pv.requirements(vacancy, expanded=True)
 
@@ -123,5 +124,5 @@ with st.form("partner_nominate_form"):
         else:
             name = f"{nominable[person_id].first_name} {nominable[person_id].last_initial}"
             st.session_state.pop(f"partner_nominate_motivation_{vacancy_id}", None)
-            flash(t("partners.nominate.done", name=name, vacancy=vacancy.title))
+            flash(t("partners.nominate.done", name=plain(name), vacancy=plain(vacancy.title)))
             st.rerun()

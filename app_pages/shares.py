@@ -13,6 +13,7 @@ from fleming.ui.context import engine, label, lang, t
 from fleming.ui.flash import flash, show_flash
 from fleming.ui.forms import show_error
 from fleming.ui.guard import require_role
+from fleming.ui.text import plain
 
 actor = require_role(Role.COORDINATOR)
 CURRENT_VACANCY = "current_vacancy_id"  # crosses pages: the matching page opens on it
@@ -120,14 +121,15 @@ with tab_lists:
             with left:
                 st.markdown("**" + t("shares.detail.visible", n=len(ok)) + "**")
                 st.markdown(
-                    "\n".join(f"- {c.name} ({label(c.stage)})" for c in ok) or t("shares.none")
+                    "\n".join(f"- {plain(c.name)} ({label(c.stage)})" for c in ok)
+                    or t("shares.none")
                 )
             with right:
                 st.markdown("**" + t("shares.detail.blocked", n=len(blocked)) + "**")
                 st.markdown(
                     "\n".join(
                         "- "
-                        + c.name
+                        + plain(c.name)
                         + ": "
                         + t(
                             f"matching.share.reason.{c.blocked_reason}",
@@ -139,7 +141,7 @@ with tab_lists:
                 )
             b1, b2 = st.columns(2)
             if b1.button(
-                t("shares.revoke", partner=share.partner),
+                t("shares.revoke", partner=plain(share.partner)),
                 key=f"shares_revoke_{share.share_id}",
                 icon=":material/link_off:",
                 type="primary",
@@ -151,7 +153,11 @@ with tab_lists:
                     show_error(exc)
                 else:
                     flash(
-                        t("shares.revoked_done", partner=share.partner, vacancy=share.vacancy_title)
+                        t(
+                            "shares.revoked_done",
+                            partner=plain(share.partner),
+                            vacancy=plain(share.vacancy_title),
+                        )
                     )
                     st.rerun()
             if b2.button(

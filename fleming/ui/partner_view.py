@@ -8,6 +8,7 @@ import streamlit as st
 from fleming.i18n import fmt_date
 from fleming.partners import CompetenceNeed, PartnerVacancy
 from fleming.ui.context import label, lang, t
+from fleming.ui.text import plain
 
 
 def company(vacancy: PartnerVacancy) -> str:
@@ -26,8 +27,8 @@ def vacancy_facts(vacancy: PartnerVacancy) -> None:
     """One line of facts: trade, place, contract, Italian, positions, start and deadline."""
     facts = [
         (t("partners.fact.trade"), vacancy.trade.text(lang()) if vacancy.trade else "—"),
-        (t("partners.fact.place"), vacancy.municipality or "—"),
-        (t("partners.fact.contract"), contract(vacancy)),
+        (t("partners.fact.place"), plain(vacancy.municipality) or "—"),
+        (t("partners.fact.contract"), plain(contract(vacancy))),
         (t("partners.fact.italian"), label(vacancy.min_italian_level)),
         (t("partners.fact.positions"), str(vacancy.positions)),
         (t("partners.fact.start"), fmt_date(vacancy.start_date, lang())),
