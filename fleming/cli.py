@@ -308,6 +308,47 @@ def _scale_label(scale: float | str) -> str:
     return f"{scale:g}" if isinstance(scale, float) else scale
 
 
+def cmd_bench(args: argparse.Namespace, out: TextIO) -> int:
+    from fleming import bench, demo
+
+    try:
+        demo.volumes_for(args.scale)
+    except ValueError:
+        raise CliError(
+            f"--scale must be a number greater than 0 or a preset ({', '.join(demo.PRESETS)})",
+            exit_code=2,
+        ) from None
+    if args.repeat < 1:
+        raise CliError("--repeat must be at least 1", exit_code=2)
+    url = args.database_url if args.explicit_url else bench_default_url(args.scale)
+
+    def say(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    try:
+        report = bench.run(
+            url,
+            scale=args.scale,
+            repeat=args.repeat,
+            loop_vacancies=args.loop_vacancies,
+            with_pages=not args.no_pages,
+            say=say,
+        )
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    print(bench.format_table(report), file=out)
+    if args.json:
+        bench.write_json(report, args.json)
+        print(f"\nJSON written to {args.json}", file=out)
+    return 0
+
+
+def bench_default_url(scale: float | str) -> str:
+    """The bench's own SQLite file beside the app's (never the app's database)."""
+    name = _scale_label(scale).replace(".", "_")
+    return f"sqlite:///{config.ROOT / 'db' / f'bench_{name}.sqlite'}"
+
+
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     from fleming.schemas import format_value, validate_all
 
@@ -411,6 +452,31 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=None, help="random seed (same seed, same data)")
     demo.set_defaults(handler=cmd_demo)
 
+    bench = commands.add_parser(
+        "bench",
+        parents=[common],
+        help="measure performance at scale (tables of medians next to their floors)",
+        description=(
+            "Build (or reuse) demo data at --scale and measure the matching, every page per "
+            "role, every KPI against raw SQL and the people register; print a table of medians "
+            "and ratios. Without --database-url the data go to db/bench_<scale>.sqlite."
+        ),
+    )
+    bench.add_argument(
+        "--scale", type=_scale, default="S10", help="demo volumes: S10 (default) or a multiplier"
+    )
+    bench.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    bench.add_argument("--repeat", type=int, default=5, help="runs per median (default 5)")
+    bench.add_argument(
+        "--loop-vacancies",
+        type=int,
+        default=None,
+        help="vacancies timed with the per-person loop (default: all 20, or 3 above 5,000 "
+        "people: the loop takes about a minute per vacancy at S10)",
+    )
+    bench.add_argument("--no-pages", action="store_true", help="skip the page timings")
+    bench.set_defaults(handler=cmd_bench)
+
     user = commands.add_parser(
         "create-user",
         parents=[common],
@@ -470,7 +536,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version, or a usage error already printed
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
-    if not getattr(args, "database_url", None):
+    args.explicit_url = bool(getattr(args, "database_url", None))
+    if not args.explicit_url:
         args.database_url = config.database_url()
     handler: Callable[[argparse.Namespace, TextIO], int] = args.handler
     try:

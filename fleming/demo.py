@@ -232,6 +232,28 @@ def generate(
     return DemoSummary(counts=dict(builder.counts))
 
 
+def accounts_only(engine: Engine, *, today: date | None = None) -> None:
+    """The reference data, the demo accounts and their organisations, nothing else: an empty
+    centre to log into (the floor of ``python -m fleming bench``'s page timings)."""
+    with engine.begin() as conn:
+        session = Session(bind=conn)
+        try:
+            reference.seed_reference_data(session=session)
+            session.flush()
+        finally:
+            session.close()
+        builder = _Builder(
+            conn,
+            volumes=Volumes.scaled(1),
+            seed=DEFAULT_SEED,
+            today=today or date.today(),
+            progress=None,
+        )
+        builder.accounts()
+        if conn.dialect.name == "postgresql":
+            _reset_sequences(conn)
+
+
 def _reset_sequences(conn) -> None:
     """After inserting explicit ids, move each serial sequence past the largest id."""
     for table in Base.metadata.sorted_tables:

@@ -1,0 +1,116 @@
+"""Time every page of the app, per role, with ``streamlit.testing.v1.AppTest``.
+
+Used by ``python -m fleming bench`` (``fleming.bench``); it lives under ``fleming/ui`` because it
+drives Streamlit. Each page is opened as a logged-in user would open it from the navigation
+(``app.py`` runs first: login, navigation, then the page), once to warm up, then re-run
+``repeat`` times on the same session; a run's time is the whole script run as AppTest reports it
+(``app.py`` and the page, with the element tree it sends).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from fleming.models import Role
+from fleming.ui.nav import PAGES, PAGES_DIR, PageSpec
+
+APP = str(PAGES_DIR.parent / "app.py")
+TIMEOUT = 120
+
+
+@dataclass(frozen=True)
+class PageTiming:
+    script: str
+    role: str
+    median_ms: float
+    runs: int
+    error: str | None = None  # an exception or st.error shown by the page
+
+
+@contextmanager
+def _app_environment(url: str) -> Iterator[None]:
+    """The app pointed at ``url``, without a browser (no cookie to read), caches empty."""
+    import streamlit as st
+    from streamlit_authenticator.models.cookie_model import CookieModel
+
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith("streamlit"):  # bare-mode warnings, one per cached call
+            logging.getLogger(name).setLevel(logging.ERROR)
+    previous = os.environ.get("FLEMING_DATABASE_URL")
+    get_cookie = CookieModel.get_cookie
+    os.environ["FLEMING_DATABASE_URL"] = url
+    CookieModel.get_cookie = lambda self: None  # AppTest has no browser: no re-login cookie
+    st.cache_data.clear()
+    try:
+        yield
+    finally:
+        CookieModel.get_cookie = get_cookie
+        if previous is None:
+            os.environ.pop("FLEMING_DATABASE_URL", None)
+        else:
+            os.environ["FLEMING_DATABASE_URL"] = previous
+        st.cache_data.clear()
+
+
+def _logged_in(username: str):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = username
+    at.session_state["name"] = username
+    at.session_state["logout"] = False
+    return at
+
+
+def _problem(at) -> str | None:
+    if at.exception:
+        return str(at.exception[0].message)[:200]
+    errors = [e.value for e in at.error]
+    return str(errors[0])[:200] if errors else None
+
+
+def time_page(page: PageSpec, username: str, role: Role, repeat: int) -> PageTiming:
+    """Open ``page`` as ``username`` and time ``repeat`` further script runs (median)."""
+    at = _logged_in(username).run()
+    at.switch_page(f"app_pages/{page.script}").run()  # warm-up: first run of the page
+    problem = _problem(at)
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        at.run()
+        times.append((time.perf_counter() - start) * 1000)
+        problem = problem or _problem(at)
+    return PageTiming(
+        script=page.script,
+        role=role.value,
+        median_ms=statistics.median(times),
+        runs=repeat,
+        error=problem,
+    )
+
+
+def time_pages(
+    url: str,
+    users: dict[Role, str],
+    *,
+    repeat: int,
+    progress: Callable[[str], None] | None = None,
+) -> list[PageTiming]:
+    """Every page of every role in ``users`` (the page registry of ``fleming.ui.nav``)."""
+    out = []
+    with _app_environment(url):
+        for role, username in users.items():
+            for page in PAGES:
+                if role not in page.roles:
+                    continue
+                if progress is not None:
+                    progress(f"{page.url_path} ({role.value})")
+                out.append(time_page(page, username, role, repeat))
+    return out
