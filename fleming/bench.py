@@ -311,13 +311,25 @@ class PageResult:
     error: str | None
 
 
-def bench_pages(url: str, empty_url: str, *, repeat: int, say: Say) -> list[PageResult]:
+def bench_pages(
+    url: str,
+    empty_url: str,
+    *,
+    repeat: int,
+    say: Say,
+    scripts: tuple[str, ...] | None = None,
+) -> list[PageResult]:
     from fleming.ui.page_bench import time_pages
 
     say("pages on the empty database ...")
-    empty = {(p.script, p.role): p for p in time_pages(empty_url, DEMO_USERS, repeat=repeat)}
+    empty = {
+        (p.script, p.role): p
+        for p in time_pages(empty_url, DEMO_USERS, repeat=repeat, scripts=scripts)
+    }
     say("pages on the data ...")
-    full = time_pages(url, DEMO_USERS, repeat=repeat, progress=lambda s: say(f"  {s}"))
+    full = time_pages(
+        url, DEMO_USERS, repeat=repeat, progress=lambda s: say(f"  {s}"), scripts=scripts
+    )
     out = []
     for p in full:
         floor = empty[(p.script, p.role)]
@@ -847,6 +859,7 @@ def run(
     repeat: int = 5,
     loop_vacancies: int | None = None,
     with_pages: bool = True,
+    page_scripts: tuple[str, ...] | None = None,
     say: Say = print,
 ) -> dict[str, Any]:
     """Build (or reuse) the data, measure everything, return the report (see ``format_table``)."""
@@ -877,7 +890,8 @@ def run(
         ]
         if with_pages:
             report["pages"] = [
-                asdict(p) for p in bench_pages(url, empty_url, repeat=repeat, say=say)
+                asdict(p)
+                for p in bench_pages(url, empty_url, repeat=repeat, say=say, scripts=page_scripts)
             ]
     report["peak_rss_mb"] = round(peak_rss_mb(), 1)
     report["machine"]["load_average_after"] = [round(x, 2) for x in os.getloadavg()]

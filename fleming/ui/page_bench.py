@@ -102,13 +102,15 @@ def time_pages(
     *,
     repeat: int,
     progress: Callable[[str], None] | None = None,
+    scripts: tuple[str, ...] | None = None,
 ) -> list[PageTiming]:
-    """Every page of every role in ``users`` (the page registry of ``fleming.ui.nav``)."""
+    """Every page of every role in ``users`` (the page registry of ``fleming.ui.nav``), or
+    only the page ``scripts`` named."""
     out = []
     with _app_environment(url):
         for role, username in users.items():
             for page in PAGES:
-                if role not in page.roles:
+                if role not in page.roles or (scripts and page.script not in scripts):
                     continue
                 if progress is not None:
                     progress(f"{page.url_path} ({role.value})")
