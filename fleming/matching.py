@@ -50,6 +50,7 @@ from __future__ import annotations
 import enum
 import functools
 import itertools
+import threading
 import time
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
@@ -924,6 +925,143 @@ def vacancy_filter_options(
     )
 
 
+# --------------------------------------------------------------------------- the snapshot
+_INPUT_ONLY = ("did_date", "legal_status", "asylum_application_date", "has_pact", "in_internship")
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """What ranking everyone reads, whatever the vacancy: the people (``_people_frame`` without
+    the trade's workshop, and the columns only the filters read), who completed a workshop of
+    each trade, every latest level, and the per-person arrays the scoring needs."""
+
+    people: pd.DataFrame
+    workshop: dict[int, np.ndarray]  # trade id -> completed a workshop of it, per person
+    competences: pd.Index  # the columns of ``levels``
+    levels: np.ndarray  # people x competences, NaN = never rated
+    italian_rank: np.ndarray
+    codes: np.ndarray  # comune of residence, "" when not recorded
+    in_metro: np.ndarray
+    by_day: dict = field(default_factory=dict)  # today -> (waiting days, hard filters)
+    source: pd.DataFrame | None = None  # the columns the hard filters read
+
+    def for_vacancy(self, trade_id: int | None, comp_ids: list[int]):
+        people = self.people.copy()
+        done = self.workshop.get(trade_id) if trade_id is not None else None
+        people["workshop"] = done if done is not None else np.zeros(len(people), dtype=bool)
+        levels = np.full((len(people), len(comp_ids)), np.nan)
+        cols = self.competences.get_indexer(comp_ids)
+        levels[:, cols >= 0] = self.levels[:, cols[cols >= 0]]
+        return people, levels
+
+    def on(self, today: date) -> tuple[np.ndarray, dict]:
+        found = self.by_day.get(today)
+        if found is None:
+            found = (
+                _waiting_days(self.people["intake_date"], today),
+                _person_blocks(self.source, today),
+            )
+            self.by_day.clear()
+            self.by_day[today] = found
+        return found
+
+    def distance(self, vacancy_code: str | None) -> np.ndarray:
+        code = vacancy_code or ""
+        known = (self.codes != "") & (code != "")
+        out = np.where(known, Distance.OUTSIDE, Distance.UNKNOWN)
+        out = np.where(known & self.in_metro & (code in _metro_codes()), Distance.METRO, out)
+        out = np.where(known & (self.codes == code), Distance.SAME, out)
+        return out.astype(np.int8)
+
+
+_SNAPSHOTS: dict[str, tuple[tuple, _Snapshot]] = {}
+_SNAPSHOT_LOCK = threading.Lock()
+
+
+def data_version(session: Session) -> tuple:
+    """A fingerprint of everything the ranking reads, cheap to take (one statement over
+    primary keys, counts and versions): any insert, update or delete of a person, rating, pact,
+    internship or workshop enrolment changes it (an ORM update raises the row's version; a
+    person's ``updated_at`` moves too). Shortlists and vacancies are read afresh each time."""
+
+    def scalar(stmt):
+        return stmt.scalar_subquery()
+
+    row = session.execute(
+        select(
+            scalar(
+                select(
+                    func.count(),
+                ).select_from(Person)
+            ),
+            scalar(select(func.coalesce(func.sum(Person.version), 0))),
+            scalar(select(func.max(Person.updated_at))),
+            scalar(select(func.count()).select_from(CompetenceRating)),
+            scalar(select(func.max(CompetenceRating.id))),
+            scalar(select(func.count()).select_from(ServicePact)),
+            scalar(select(func.max(ServicePact.id))),
+            scalar(select(func.count()).select_from(Internship)),
+            scalar(select(func.coalesce(func.sum(Internship.version), 0))),
+            scalar(select(func.count()).select_from(WorkshopEnrolment)),
+            scalar(select(func.coalesce(func.sum(WorkshopEnrolment.version), 0))),
+        )
+    ).one()
+    return tuple(str(v) for v in row)
+
+
+def _snapshot(session: Session) -> _Snapshot:
+    """The snapshot of the data as they are now: reused while ``data_version`` is unchanged
+    (per database), else read again (three queries)."""
+    key = session.get_bind().url.render_as_string(hide_password=True)
+    version = data_version(session)
+    with _SNAPSHOT_LOCK:
+        cached = _SNAPSHOTS.get(key)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    people = _people_frame(session, trade_id=None)
+    ids = people["person_id"].to_numpy(dtype=np.int64)
+    index = pd.Index(ids)
+    done = pd.DataFrame(
+        session.execute(
+            select(WorkshopEdition.trade_id, WorkshopEnrolment.person_id)
+            .join(WorkshopEdition, WorkshopEdition.id == WorkshopEnrolment.edition_id)
+            .where(WorkshopEnrolment.status == EnrolmentStatus.COMPLETED)
+            .distinct()
+        ).all(),
+        columns=["trade_id", "person_id"],
+    )
+    workshop: dict[int, np.ndarray] = {}
+    for trade_id, group in done.groupby("trade_id"):
+        pos = index.get_indexer(group["person_id"].to_numpy())
+        flags = np.zeros(len(ids), dtype=bool)
+        flags[pos[pos >= 0]] = True
+        workshop[int(trade_id)] = flags
+    comp_ids = list(session.scalars(select(Competence.id).order_by(Competence.id)))
+    codes = people["municipality_code"].fillna("").astype(str).to_numpy(dtype=object)
+    snap = _Snapshot(
+        people=people.drop(columns=list(_INPUT_ONLY)),
+        workshop=workshop,
+        competences=pd.Index(comp_ids),
+        levels=level_matrix(session, ids, comp_ids),
+        italian_rank=people["italian_level"].map(CEFR_RANK).to_numpy(dtype=np.int64),
+        codes=codes,
+        in_metro=np.isin(codes, list(_metro_codes())),
+        source=people[
+            [
+                "status",
+                "in_internship",
+                "legal_status",
+                "asylum_application_date",
+                "did_date",
+                "has_pact",
+            ]
+        ],
+    )
+    with _SNAPSHOT_LOCK:
+        _SNAPSHOTS[key] = (version, snap)
+    return snap
+
+
 # --------------------------------------------------------------------------- ranking
 def _rank(
     session: Session,
@@ -932,16 +1070,25 @@ def _rank(
     today: date,
     person_ids: list[int] | None = None,
 ) -> Ranking:
-    people = _people_frame(session, trade_id=vacancy.trade_id, person_ids=person_ids)
     comp_ids = [r.competence_id for r in vacancy.requirements]
-    ids = people["person_id"].to_numpy(dtype=np.int64)
-    levels = level_matrix(session, ids, comp_ids, only_people=person_ids)
-    italian_gap = (
-        people["italian_level"].map(CEFR_RANK).to_numpy(dtype=np.int64)
-        - CEFR_RANK[vacancy.min_italian_level]
-    )
-    people["waiting_days"] = _waiting_days(people["intake_date"], today)
-    people["distance"] = _distance_classes(people["municipality_code"], vacancy.municipality_code)
+    minimum = CEFR_RANK[vacancy.min_italian_level]
+    if person_ids is None:  # everyone: from the snapshot of this version of the data
+        snap = _snapshot(session)
+        people, levels = snap.for_vacancy(vacancy.trade_id, comp_ids)
+        italian_gap = snap.italian_rank - minimum
+        waiting, blocked = snap.on(today)
+        distance = snap.distance(vacancy.municipality_code)
+    else:
+        people = _people_frame(session, trade_id=vacancy.trade_id, person_ids=person_ids)
+        ids = people["person_id"].to_numpy(dtype=np.int64)
+        levels = level_matrix(session, ids, comp_ids, only_people=person_ids)
+        italian_gap = people["italian_level"].map(CEFR_RANK).to_numpy(dtype=np.int64) - minimum
+        waiting = _waiting_days(people["intake_date"], today)
+        blocked = _person_blocks(people, today)
+        distance = _distance_classes(people["municipality_code"], vacancy.municipality_code)
+        people = people.drop(columns=list(_INPUT_ONLY))
+    people["waiting_days"] = waiting
+    people["distance"] = distance
     people["italian_gap"] = italian_gap
     scored = score_arrays(
         levels,
@@ -949,29 +1096,13 @@ def _rank(
         np.array([r.essential for r in vacancy.requirements], dtype=bool),
         italian_gap=italian_gap,
         workshop=people["workshop"].to_numpy(dtype=bool),
-        distance=people["distance"].to_numpy(),
-        waiting_days=people["waiting_days"].to_numpy(),
-        blocked=_person_blocks(people, today),
+        distance=distance,
+        waiting_days=waiting,
+        blocked=blocked,
         weights=weights,
     )
     level_cols = pd.DataFrame(levels, columns=[f"level_{c}" for c in comp_ids])
-    frame = pd.concat(
-        [
-            people.drop(
-                columns=[
-                    "did_date",
-                    "legal_status",
-                    "asylum_application_date",
-                    "has_pact",
-                    "in_internship",
-                    "intake_date",
-                ]
-            ),
-            scored,
-            level_cols,
-        ],
-        axis=1,
-    )
+    frame = pd.concat([people.drop(columns=["intake_date"]), scored, level_cols], axis=1)
     frame = frame.iloc[order(frame)].reset_index(drop=True)
     eligible = ~frame["excluded"].to_numpy()
     ranks = pd.Series(np.cumsum(eligible), dtype="Int64")
