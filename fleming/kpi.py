@@ -545,18 +545,20 @@ def foreign_interns(
     """People who started an internship in the period, by sex: how many, how many are foreign
     citizens (citizenship other than IT) and their share."""
     authorize(session=session, actor=actor, operation="kpi.view")
-    interns = (
+    # the join to the person is needed only by the partner filter
+    source = (
         _internships(Internship.person_id)
-        .where(Internship.start_date.between(filters.start, filters.end))
-        .where(*internship_conditions(filters))
-        .distinct()
-        .subquery("interns")
+        if filters.partner_org_id is not None
+        else select(Internship.person_id)
+    )
+    interns = source.where(Internship.start_date.between(filters.start, filters.end)).where(
+        *internship_conditions(filters)
     )
     rows = dict(
         (sex, (n, foreign))
         for sex, n, foreign in session.execute(
             select(Person.sex, func.count(), func.count().filter(Person.citizenship != "IT"))
-            .join(interns, interns.c.person_id == Person.id)
+            .where(Person.id.in_(interns))  # a semi-join: each person once, no DISTINCT pass
             .group_by(Person.sex)
         ).all()
     )
