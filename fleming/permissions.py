@@ -30,6 +30,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # audit log viewer
     "audit.list": frozenset({A}),
     "audit.export": frozenset({A}),
+    # data protection (fleming.gdpr): subject access exports, anonymisation and retention, for
+    # the administrator and coordinators (the centre's DPO works with them)
+    "gdpr.search": frozenset({A, C}),
+    "gdpr.export": frozenset({A, C}),
+    "gdpr.anonymise": frozenset({A, C}),
+    "gdpr.retention": frozenset({A, C}),
     # people and their paths: the tutors' daily work, with coordinators; the account
     # administrator does not read people's files (data minimisation), partners never do
     "people.list": frozenset({C, T}),

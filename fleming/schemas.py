@@ -264,7 +264,7 @@ class TradeSchema(VersionedSchema):
 class PersonSchema(VersionedSchema):
     id: Series[Int] = key()
     first_name: Series[Text] = text(100)
-    last_name: Series[Text] = text(100)
+    last_name: Series[Text] = pa.Field(str_length={"max_value": 100})  # "" once anonymised
     tax_code: Series[Text] = text(16, str_matches=TAX_CODE_PATTERN)
     birth_date: Series[Timestamp] = pa.Field(ge=EARLIEST_BIRTH_DATE)
     sex: Series[Text] = choice(Sex)
@@ -311,6 +311,10 @@ class PersonSchema(VersionedSchema):
     @row_rule("status", "closing_reason")
     def closed_has_reason(df: pd.DataFrame) -> pd.Series:
         return (df["status"] == PersonStatus.CLOSED.value) & df["closing_reason"].isna()
+
+    @row_rule("last_name", "anonymised_at")
+    def last_name_unless_anonymised(df: pd.DataFrame) -> pd.Series:
+        return (df["last_name"] == "") & df["anonymised_at"].isna()
 
 
 @table("person_fragilities")

@@ -173,6 +173,20 @@ def test_null_in_a_required_column_is_refused():
     assert (violation.column, violation.check) == ("last_name", "not_nullable")
 
 
+def test_an_empty_last_name_only_once_anonymised():
+    # fleming.gdpr keeps the pseudonym in first_name and empties last_name
+    anonymised = _person(
+        first_name="ANON-000001",
+        last_name="",
+        tax_code="ANON000000000001",
+        anonymised_at="2026-01-02 10:00:00",
+    )
+    assert validate_frame("people", _frame(anonymised)) == []
+    [violation] = validate_frame("people", _frame(_person(last_name="")))
+    assert violation.check == "last_name_unless_anonymised"
+    assert "last_name" in violation.column
+
+
 def test_an_extra_and_a_missing_column_are_reported_by_name():
     frame = _frame(_person()).drop(columns=["notes"]).assign(nickname="Ami")
     found = {(v.column, v.check) for v in validate_frame("people", frame)}
