@@ -4,6 +4,7 @@
     python -m fleming demo [--scale N] [--reset] [--seed S]
     python -m fleming create-user --username U --full-name "..." --role tutor
     python -m fleming check                    validate every table with the pandera schemas
+    python -m fleming retention [--dry-run]    anonymise ended cases past the retention period
 
 ``--database-url URL`` (before or after the command) overrides ``FLEMING_DATABASE_URL``.
 Passwords are asked twice without echo; scripts pass them in ``FLEMING_ADMIN_PASSWORD`` (``init``)
@@ -374,6 +375,42 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     return 1
 
 
+def cmd_retention(args: argparse.Namespace, out: TextIO) -> int:
+    from datetime import date
+
+    from fleming import gdpr
+    from fleming.actor import SYSTEM
+    from fleming.db import unit_of_work
+
+    url = args.database_url
+    _require_schema(url)
+    if args.years is not None and not 1 <= args.years <= 100:
+        raise CliError("--years must be a whole number from 1 to 100", exit_code=2)
+    today = date.today()
+    with unit_of_work(_engine(url)) as session:  # one transaction: what is listed is what goes
+        years = args.years or gdpr.retention_years(session)
+        due = gdpr.retention_due(session=session, actor=SYSTEM, years=years, today=today)
+        print(
+            f"{len(due)} ended case{'s' * (len(due) != 1)} unchanged since before "
+            f"{gdpr.retention_cutoff(years, today).isoformat()} "
+            f"(retention {years} year{'s' * (years != 1)}):",
+            file=out,
+        )
+        # ids only: a scheduled job's output ends up in mail and logs; names stay in the app
+        for case in due:
+            print(
+                f"  person {case.id:>7}  {case.status.value:<7}  intake {case.intake_date}"
+                f"  last change {case.last_change}",
+                file=out,
+            )
+        if args.dry_run:
+            print("Dry run: nothing changed.", file=out)
+            return 0
+        done = gdpr.apply_retention(session=session, actor=SYSTEM, years=years, today=today)
+    print(f"Anonymised {len(done)} case{'s' * (len(done) != 1)}.", file=out)
+    return 0
+
+
 def cmd_backup(args: argparse.Namespace, out: TextIO) -> int:
     from fleming.backup import backup, fingerprints
 
@@ -504,6 +541,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--chunk-size", type=int, default=50_000, help=argparse.SUPPRESS)
     check.set_defaults(handler=cmd_check)
+
+    retention = commands.add_parser(
+        "retention",
+        parents=[common],
+        help="anonymise the ended cases past the retention period",
+        description=(
+            "List the ended cases (closed, or ended in a hire) whose file has not changed for "
+            "the retention period (the setting on the privacy page, or --years) and anonymise "
+            "them; audited as user system."
+        ),
+    )
+    retention.add_argument(
+        "--dry-run", action="store_true", help="only list the cases, change nothing"
+    )
+    retention.add_argument(
+        "--years", type=int, default=None, help="retention period for this run (default: setting)"
+    )
+    retention.set_defaults(handler=cmd_retention)
 
     bkp = commands.add_parser(
         "backup",

@@ -289,3 +289,59 @@ def test_init_create_user_and_check_on_each_backend(engine, scripted, monkeypatc
     out = capsys.readouterr().out
     assert "companies: 1 violation" in out
     assert "column=municipality_code" in out and "row=id=1" in out and "'MILANO'" in out
+
+
+# --------------------------------------------------------------------------- retention
+def _listed_ids(out: str) -> list[int]:
+    return [int(n) for n in re.findall(r"^\s+person\s+(\d+)\s", out, re.MULTILINE)]
+
+
+def _anonymised(url: str) -> list[int]:
+    with unit_of_work(get_engine(url)) as session:
+        return list(
+            session.scalars(
+                select(Person.id).where(Person.anonymised_at.is_not(None)).order_by(Person.id)
+            )
+        )
+
+
+def test_retention_dry_run_lists_the_due_cases_and_changes_nothing(demo_url, capsys):
+    # ten years (the default) in three years of demo data: nothing is due
+    assert cli.main(["retention", "--dry-run", "--database-url", demo_url]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("0 ended cases") and "retention 10 years" in out
+
+    assert cli.main(["retention", "--dry-run", "--years", "2", "--database-url", demo_url]) == 0
+    out = capsys.readouterr().out
+    listed = _listed_ids(out)
+    assert listed and out.startswith(f"{len(listed)} ended cases")
+    assert "Dry run: nothing changed." in out
+    with unit_of_work(get_engine(demo_url)) as session:
+        people = {p.id: p for p in session.scalars(select(Person).where(Person.id.in_(listed)))}
+        assert all(p.status in ("closed", "hired") for p in people.values())
+        names = [p.last_name for p in people.values()]
+    assert not any(name in out for name in names)  # ids only, no names in a job's output
+    assert _anonymised(demo_url) == []
+
+
+def test_retention_anonymises_the_listed_cases_as_the_system_user(demo_url, capsys):
+    assert cli.main(["retention", "--years", "2", "--database-url", demo_url]) == 0
+    out = capsys.readouterr().out
+    listed = _listed_ids(out)
+    assert listed and f"Anonymised {len(listed)} cases." in out
+    assert _anonymised(demo_url) == sorted(listed)
+    with unit_of_work(get_engine(demo_url)) as session:
+        rows = session.scalars(select(AuditEntry).where(AuditEntry.action == "anonymise")).all()
+        assert sorted(r.person_id for r in rows) == sorted(listed)
+        assert {(r.actor_username, r.changes["reason"]) for r in rows} == {("system", "retention")}
+    # nothing left to do, and the anonymised rows are valid
+    assert cli.main(["retention", "--years", "2", "--database-url", demo_url]) == 0
+    assert capsys.readouterr().out.startswith("0 ended cases")
+    assert cli.main(["check", "--database-url", demo_url]) == 0
+
+
+def test_retention_refuses_a_bad_period_and_an_empty_database(url, demo_url, capsys):
+    assert cli.main(["retention", "--years", "0", "--database-url", demo_url]) == 2
+    assert "--years" in _one_line_error(capsys.readouterr().err)
+    assert cli.main(["retention", "--database-url", url]) == 1
+    assert "init" in _one_line_error(capsys.readouterr().err)
