@@ -2,17 +2,9 @@
 
 import streamlit as st
 
-from fleming import kpi
 from fleming.i18n import fmt_date
-from fleming.kpi_charts import dashboard_sections, headlines
 from fleming.models import Role
-from fleming.ui.charts import (
-    chart_with_data,
-    kpi_frame,
-    kpi_targets,
-    report_downloads,
-    sidebar_filters,
-)
+from fleming.ui.charts import dashboard_view, report_downloads, show_chart, sidebar_filters
 from fleming.ui.context import lang, t
 from fleming.ui.guard import require_role
 
@@ -31,21 +23,18 @@ st.caption(
 )
 
 with st.spinner():
-    frames = {name: kpi_frame(name, filters, actor) for name in kpi.KPIS}
-    targets = kpi_targets(actor)
+    view = dashboard_view(filters, actor)
 
-for col, h in zip(st.columns(4), headlines(frames, targets, lang()), strict=True):
+for col, h in zip(st.columns(4), view.headlines, strict=True):
     col.metric(h.label, h.value, h.detail, delta_color="off", delta_arrow="off", border=True)
 
-sections = dashboard_sections(
-    frames, targets, filters, lang(), reference_day=fmt_date(filters.reference_day(), lang())
-)
+sections = view.sections
 for tab, section in zip(st.tabs([t(f"kpi.tab.{s.key}") for s in sections]), sections, strict=True):
     with tab:
         if section.note:
             st.caption(section.note)
-        for spec in section.charts:
-            chart_with_data(spec.chart, spec.frame, spec.reading, key=f"kpi_{spec.key}")
+        for chart in section.charts:
+            show_chart(chart)
 
 st.subheader(t("kpi.download.heading"))
 st.caption(t("kpi.download.caption"))

@@ -3,9 +3,9 @@
 import streamlit as st
 
 from fleming.kpi import SMALL_GROUP
-from fleming.kpi_charts import export_frame, fairness_chart, fairness_reading
+from fleming.kpi_charts import export_frame
 from fleming.models import Role
-from fleming.ui.charts import chart_with_data, kpi_frame, sidebar_filters
+from fleming.ui.charts import fairness_view, show_chart, sidebar_filters
 from fleming.ui.context import lang, t
 from fleming.ui.guard import require_role
 
@@ -17,7 +17,8 @@ st.caption(t("kpi.fairness.caption"))
 st.caption(t("kpi.fairness.shortlist_note"))
 
 with st.spinner():
-    fairness = kpi_frame("fairness", filters, actor)
+    view = fairness_view(filters, actor)
+fairness = view.frame
 
 small = fairness[fairness["small_interns"] | fairness["small_intake"]]
 if not small.empty:
@@ -26,21 +27,10 @@ if not small.empty:
         icon=":material/warning:",
     )
 
-for dimension in ("sex", "citizenship", "protection", "fragility"):
+for dimension, charts in view.charts.items():
     st.subheader(t(f"kpi.dimension.{dimension}.title"))
-    rows = fairness[fairness["dimension"] == dimension]
-    chart_with_data(
-        fairness_chart(fairness, dimension, "hire", lang()),
-        rows,
-        fairness_reading(fairness, dimension, lang()),
-        key=f"kpi_fairness_{dimension}_hire",
-    )
-    chart_with_data(
-        fairness_chart(fairness, dimension, "shortlist", lang()),
-        rows,
-        fairness_reading(fairness, dimension, lang(), "shortlist"),
-        key=f"kpi_fairness_{dimension}_shortlist",
-    )
+    for chart in charts:
+        show_chart(chart)
 
 st.subheader(t("kpi.fairness.table"))
 columns = [

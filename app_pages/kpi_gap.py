@@ -2,15 +2,9 @@
 
 import streamlit as st
 
-from fleming.kpi_charts import (
-    export_frame,
-    gap_chart,
-    gap_reading,
-    suggestion_chart,
-    suggestion_reading,
-)
+from fleming.kpi_charts import export_frame
 from fleming.models import Role
-from fleming.ui.charts import chart_with_data, kpi_frame, sidebar_filters
+from fleming.ui.charts import gap_view, show_chart, sidebar_filters
 from fleming.ui.context import lang, t
 from fleming.ui.guard import require_role
 
@@ -22,16 +16,11 @@ filters = sidebar_filters(actor, "kpi_gap", with_period=False)
 st.caption(t("kpi.gap.caption", months=months))
 
 with st.spinner():
-    suggestion = kpi_frame("workshop_suggestion", filters, actor, months=months)
-    gap = kpi_frame("competence_gap", filters, actor, months=months)
+    view = gap_view(filters, actor, months)
+gap = view.gap
 
-chart_with_data(
-    suggestion_chart(suggestion, lang()),
-    suggestion,
-    suggestion_reading(suggestion, lang()),
-    key="kpi_gap_suggestion",
-)
-chart_with_data(gap_chart(gap, lang()), gap, gap_reading(gap, lang(), months), key="kpi_gap")
+show_chart(view.suggestion)
+show_chart(view.gap_chart)
 
 st.subheader(t("kpi.gap.table"))
 st.caption(t("kpi.gap.levels"))

@@ -1,14 +1,20 @@
 """Showing KPI charts on a page: the chart, its one-line reading and its data as CSV.
 
-Also the cached KPI frames (``st.cache_data`` keyed by the filters) and the report downloads, so
-the dashboard pages stay thin.
+Also the cached KPI frames (``st.cache_data`` keyed by the filters), the cached chart views of
+the three dashboard pages and the report downloads, so the dashboard pages stay thin.
+
+A chart view is the chart already turned into its Vega-Lite spec (validated once, when the
+view is cached), its reading and its CSV: building and validating the Altair charts took about a
+second per script run of the dashboard at decade scale, far more than reading the figures.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -18,8 +24,20 @@ from fleming import config, kpi, kpi_report
 from fleming.actor import Actor
 from fleming.db import unit_of_work
 from fleming.exports import neutralise_frame
+from fleming.i18n import fmt_date
 from fleming.kpi import KpiFilters
-from fleming.kpi_charts import export_frame
+from fleming.kpi_charts import (
+    Headline,
+    dashboard_sections,
+    export_frame,
+    fairness_chart,
+    fairness_reading,
+    gap_chart,
+    gap_reading,
+    headlines,
+    suggestion_chart,
+    suggestion_reading,
+)
 from fleming.ui.context import engine, lang, t
 
 CACHE_TTL = 300  # seconds: figures refresh at most five minutes after a change
@@ -40,17 +58,38 @@ def csv_bytes(frame: pd.DataFrame, language: str) -> bytes:
     return out.to_csv(index=False).encode("utf-8-sig")
 
 
-def chart_with_data(chart: alt.TopLevelMixin, frame: pd.DataFrame, reading: str, key: str) -> None:
+@dataclass(frozen=True)
+class ChartView:
+    """A chart ready to show: its Vega-Lite spec, its one-line reading and its data as CSV."""
+
+    key: str
+    spec: dict[str, Any]
+    reading: str
+    csv: bytes
+
+
+def chart_view(
+    chart: alt.TopLevelMixin, frame: pd.DataFrame, reading: str, key: str, language: str
+) -> ChartView:
+    """Turn ``chart`` into the spec ``st.altair_chart`` would send (Streamlit's own conversion:
+    Altair's schema validation, data as Arrow), so a cached view renders exactly like it."""
+    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+
+    spec = _convert_altair_to_vega_lite_spec(chart)
+    return ChartView(key=key, spec=spec, reading=reading, csv=csv_bytes(frame, language))
+
+
+def show_chart(view: ChartView) -> None:
     """The chart, then its reading with a "download the data (CSV)" button beside it."""
-    st.altair_chart(chart, width="stretch", theme=None, key=f"{key}_chart")
+    st.vega_lite_chart(spec=view.spec, width="stretch", theme=None, key=f"{view.key}_chart")
     left, right = st.columns([5, 1.3], vertical_alignment="center")
-    left.markdown(_plain(reading))
+    left.markdown(_plain(view.reading))
     right.download_button(
         t("kpi.download.csv"),
-        data=csv_bytes(frame, lang()),
-        file_name=f"fleming_{key}.csv",
+        data=view.csv,
+        file_name=f"fleming_{view.key}.csv",
         mime="text/csv",
-        key=f"{key}_csv",
+        key=f"{view.key}_csv",
         icon=":material/download:",
         on_click="ignore",
     )
@@ -78,21 +117,10 @@ def _cached_frame(
         return kpi.compute(name, session=session, actor=_actor, filters=filters, lang=language)
 
 
-def kpi_frame(name: str, filters: KpiFilters, actor: Actor, *, months: int = 6) -> pd.DataFrame:
-    """A KPI frame, cached for ``CACHE_TTL`` seconds per database, filters, user and language."""
-    return _cached_frame(
-        config.database_url(), name, filters, _actor_key(actor), lang(), months, actor
-    )
-
-
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _cached_targets(url: str, actor_key: tuple, _actor: Actor) -> kpi.Targets:
     with unit_of_work(engine()) as session:
         return kpi.targets(session=session, actor=_actor)
-
-
-def kpi_targets(actor: Actor) -> kpi.Targets:
-    return _cached_targets(config.database_url(), _actor_key(actor), actor)
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
@@ -103,6 +131,136 @@ def _cached_options(url: str, actor_key: tuple, language: str, _actor: Actor):
 
 def kpi_options(actor: Actor) -> kpi.FilterOptions:
     return _cached_options(config.database_url(), _actor_key(actor), lang(), actor)
+
+
+# --------------------------------------------------------------------------- cached chart views
+# Keyed like the KPI frames they are drawn from (database, filters, user, language), with the
+# same ttl, so the figures change on screen at most a few minutes after the data (as before).
+# ``max_entries`` bounds the memory: a view holds Vega-Lite specs and CSV bytes.
+VIEW_ENTRIES = 64
+
+
+@dataclass(frozen=True)
+class SectionView:
+    key: str
+    note: str | None
+    charts: tuple[ChartView, ...]
+
+
+@dataclass(frozen=True)
+class DashboardView:
+    headlines: tuple[Headline, ...]
+    sections: tuple[SectionView, ...]
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=VIEW_ENTRIES, show_spinner=False)
+def _cached_dashboard(
+    url: str, filters: KpiFilters, actor_key: tuple, language: str, _actor: Actor
+) -> DashboardView:
+    frames = {
+        name: _cached_frame(url, name, filters, actor_key, language, 6, _actor) for name in kpi.KPIS
+    }
+    targets = _cached_targets(url, actor_key, _actor)
+    sections = dashboard_sections(
+        frames,
+        targets,
+        filters,
+        language,
+        reference_day=fmt_date(filters.reference_day(), language),
+    )
+    return DashboardView(
+        headlines=tuple(headlines(frames, targets, language)),
+        sections=tuple(
+            SectionView(
+                key=s.key,
+                note=s.note,
+                charts=tuple(
+                    chart_view(c.chart, c.frame, c.reading, f"kpi_{c.key}", language)
+                    for c in s.charts
+                ),
+            )
+            for s in sections
+        ),
+    )
+
+
+def dashboard_view(filters: KpiFilters, actor: Actor) -> DashboardView:
+    """The dashboard's headline figures and its sections of charts, cached (see above)."""
+    return _cached_dashboard(config.database_url(), filters, _actor_key(actor), lang(), actor)
+
+
+@dataclass(frozen=True)
+class FairnessView:
+    frame: pd.DataFrame
+    charts: dict[str, tuple[ChartView, ChartView]]  # dimension -> (hire, shortlist)
+
+
+FAIRNESS_DIMENSIONS = ("sex", "citizenship", "protection", "fragility")
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=VIEW_ENTRIES, show_spinner=False)
+def _cached_fairness(
+    url: str, filters: KpiFilters, actor_key: tuple, language: str, _actor: Actor
+) -> FairnessView:
+    frame = _cached_frame(url, "fairness", filters, actor_key, language, 6, _actor)
+    charts = {}
+    for dimension in FAIRNESS_DIMENSIONS:
+        rows = frame[frame["dimension"] == dimension]
+        charts[dimension] = tuple(
+            chart_view(
+                fairness_chart(frame, dimension, measure, language),
+                rows,
+                fairness_reading(frame, dimension, language, measure),
+                f"kpi_fairness_{dimension}_{measure}",
+                language,
+            )
+            for measure in ("hire", "shortlist")
+        )
+    return FairnessView(frame=frame, charts=charts)
+
+
+def fairness_view(filters: KpiFilters, actor: Actor) -> FairnessView:
+    """The fairness frame and its two charts per dimension, cached."""
+    return _cached_fairness(config.database_url(), filters, _actor_key(actor), lang(), actor)
+
+
+@dataclass(frozen=True)
+class GapView:
+    gap: pd.DataFrame
+    suggestion: ChartView
+    gap_chart: ChartView
+
+
+@st.cache_data(ttl=CACHE_TTL, max_entries=VIEW_ENTRIES, show_spinner=False)
+def _cached_gap(
+    url: str, filters: KpiFilters, actor_key: tuple, language: str, months: int, _actor: Actor
+) -> GapView:
+    suggestion = _cached_frame(
+        url, "workshop_suggestion", filters, actor_key, language, months, _actor
+    )
+    gap = _cached_frame(url, "competence_gap", filters, actor_key, language, months, _actor)
+    return GapView(
+        gap=gap,
+        suggestion=chart_view(
+            suggestion_chart(suggestion, language),
+            suggestion,
+            suggestion_reading(suggestion, language),
+            "kpi_gap_suggestion",
+            language,
+        ),
+        gap_chart=chart_view(
+            gap_chart(gap, language),
+            gap,
+            gap_reading(gap, language, months),
+            "kpi_gap",
+            language,
+        ),
+    )
+
+
+def gap_view(filters: KpiFilters, actor: Actor, months: int) -> GapView:
+    """The competence gap frame and the two charts of its page, cached."""
+    return _cached_gap(config.database_url(), filters, _actor_key(actor), lang(), months, actor)
 
 
 # --------------------------------------------------------------------------- sidebar filters
