@@ -620,7 +620,7 @@ def funnel(
         .outerjoin(internship, internship.c.pid == Person.id)
         .outerjoin(hire, hire.c.pid == Person.id)
         .where(Person.intake_date.between(filters.start, filters.end), *person_conditions(filters))
-        .subquery("cohort")
+        .cte("cohort")  # read by the counts and by every step's gaps: computed once
     )
     c = cohort.c
     pairs = list(itertools.pairwise(FUNNEL_STEPS))
@@ -628,14 +628,10 @@ def funnel(
     def went_on(prev: str, cur: str):
         return and_(c[prev].is_not(None), c[cur].is_not(None), c[cur] >= c[prev])
 
-    counts = session.execute(
-        select(
-            *[func.count(c[step]) for step in FUNNEL_STEPS],
-            *[func.count().filter(went_on(prev, cur)) for prev, cur in pairs],
-        ).select_from(cohort)
-    ).one()
-    reached = dict(zip(FUNNEL_STEPS, counts[: len(FUNNEL_STEPS)], strict=True))
-    passed = dict(zip([cur for _, cur in pairs], counts[len(FUNNEL_STEPS) :], strict=True))
+    counts = select(
+        *[func.count(c[step]).label(f"reached_{step}") for step in FUNNEL_STEPS],
+        *[func.count().filter(went_on(prev, cur)).label(f"passed_{cur}") for prev, cur in pairs],
+    ).subquery("counts")
     gaps = sa.union_all(
         *[
             select(
@@ -647,7 +643,17 @@ def funnel(
             for prev, cur in pairs
         ]
     ).subquery("gaps")
-    medians = dict(session.execute(median_by(gaps, "step", "days", d)).all())
+    medians_q = median_by(gaps, "step", "days", d).subquery("medians")
+    # one statement: the counts (one row) beside each step's median (none when nobody went on)
+    result = session.execute(
+        select(counts, medians_q.c.step, medians_q.c.median).select_from(
+            counts.outerjoin(medians_q, sa.true())
+        )
+    ).all()
+    first = result[0]._mapping
+    reached = {step: first[f"reached_{step}"] for step in FUNNEL_STEPS}
+    passed = {cur: first[f"passed_{cur}"] for _, cur in pairs}
+    medians = {r.step: r.median for r in result if r.step is not None}
     rows = []
     previous = None
     for order, step in enumerate(FUNNEL_STEPS, start=1):
