@@ -121,6 +121,7 @@ class Subject:
     status: PersonStatus
     intake_date: date
     last_change: date
+    version: int
 
     @property
     def full_name(self) -> str:
@@ -140,6 +141,7 @@ def _subject(p: Person) -> Subject:
         status=p.status,
         intake_date=p.intake_date,
         last_change=p.updated_at.date(),
+        version=p.version,
     )
 
 

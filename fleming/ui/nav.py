@@ -144,6 +144,13 @@ PAGES: tuple[PageSpec, ...] = (
     ),
     PageSpec("audit_log.py", "nav.audit", ":material/policy:", frozenset({A}), "nav.section.admin"),
     PageSpec(
+        "privacy.py",
+        "nav.privacy",
+        ":material/shield_person:",
+        frozenset({A, C}),
+        "nav.section.admin",
+    ),
+    PageSpec(
         "partner_shortlists.py",
         "nav.partner_shortlists",
         ":material/folder_shared:",

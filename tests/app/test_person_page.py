@@ -279,3 +279,41 @@ def test_enrolment_and_attendance_show_on_the_person_page(open_page, own_demo):
     at = open_page("person.py", query={"id": pid})
     frames = [df.value for df in at.dataframe]
     assert any("Laboratorio AppTest" in list(f.get("Edizione", [])) for f in frames)
+
+
+def test_the_consents_tab_keeps_the_history_and_a_withdrawal_hides_the_person_from_partners(
+    open_page, own_demo
+):
+    """Given, withdrawn and the information text version, per consent; the partner's view
+    (fleming.partners) drops the person at once, as tests/integration/test_partners.py
+    checks on the services."""
+    from fleming import partners
+    from fleming.i18n import fmt_date
+    from fleming.models import Consent, ConsentPurpose
+
+    with unit_of_work(get_engine(own_demo)) as session:
+        partner = auth.get_actor(session=session, username="partner")
+        shown = partners.referred(session=session, actor=partner).people
+        pid = next(p.person_id for p in shown)
+        consent = session.scalars(
+            select(Consent).where(
+                Consent.person_id == pid,
+                Consent.purpose == ConsentPurpose.PARTNER_SHARING,
+                Consent.partner_org_id == partner.partner_org_id,
+                Consent.withdrawn_on.is_(None),
+            )
+        ).one()
+        consent_id, version = consent.id, consent.text_version
+    at = open_page("person.py", username="coordinatore", query={"id": pid})
+    labelled(at.selectbox, "Consenso").set_value(consent_id)
+    form_button(at, f"person_consent_withdraw_{pid}").click()
+    at.run()
+    assert not errors(at), errors(at)
+    history = next(d.value for d in at.dataframe if "Versione dell'informativa" in d.value)
+    sharing = history[history["Ente partner"] == partner.partner_org_name]
+    assert sharing["Stato"].tolist() == [f"Revocato il {fmt_date(TODAY, 'it')}"]
+    assert sharing["Versione dell'informativa"].tolist() == [version]
+    assert "Attivo" in history["Stato"].tolist()  # the processing consent stays, listed too
+    with unit_of_work(get_engine(own_demo)) as session:
+        shown = partners.referred(session=session, actor=partner).people
+    assert pid not in {p.person_id for p in shown}
