@@ -171,7 +171,7 @@ if chosen:
     st.session_state["people_table_nonce"] = table_nonce + 1  # no selection when coming back
     open_person(result.rows[chosen[0]].id)
 
-c1, c2, c3, c4 = st.columns([1, 2, 1, 2], vertical_alignment="center")
+c1, c2, c3, c4 = st.columns([1, 2, 1, 2], vertical_alignment="bottom")
 if c1.button(
     t("people.register.previous"),
     icon=":material/chevron_left:",
@@ -197,6 +197,5 @@ c4.selectbox(
     PAGE_SIZES,
     key="people_page_size",
     on_change=reset_page,
-    label_visibility="collapsed",
     format_func=lambda n: t("people.register.per_page", n=n),
 )

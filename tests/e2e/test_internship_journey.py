@@ -50,7 +50,12 @@ def _selected_entry(url: str) -> tuple[int, str]:
                 )
             ):
                 host = internships.company_options(session=s, actor=actor, company_id=e.company_id)
-                if host and host[0].convention_until and host[0].hosted_today < host[0].quota:
+                if (
+                    host
+                    and host[0].convention_until
+                    and host[0].convention_until > today + timedelta(days=200)
+                    and host[0].hosted_today < host[0].quota
+                ):
                     return e.entry_id, e.person_name
         host = next(
             o

@@ -1,63 +1,65 @@
-"""Journeys 1 and 5 in a real browser: login failures, the lock, every role, logout; direct URLs."""
+"""Journeys 1 and 5 in a real browser: login failures and the lock after five; a direct URL to
+every page without login shows only the login. (Each demo role logging in, every page of the
+role and logging out: tests/e2e/test_accessibility.py, which walks them all.)"""
 
 from __future__ import annotations
 
-import pytest
+import time
+
 from playwright.sync_api import expect
 
 from fleming.ui.nav import PAGES
-from tests.e2e.conftest import login, shot, wait_idle
+from tests.e2e.a11y import accessibility_problems
+from tests.e2e.conftest import LOCK_PASSWORD, LOCK_USER, goto, report, shot, wait_idle
 
-HOME_HEADING = {
-    "admin": "Account",
-    "coordinatore": "Il centro nel",
-    "tutor": "I miei utenti",
-    "partner": "Soleterre: le persone che avete inviato",
-}
+WRONG = "Nome utente o password non corretti."
+LOCKED = "l'account è bloccato per 15 minuti"
 
 
-def test_wrong_password_then_lock_after_five(page, server):
-    for attempt in range(5):
-        login(page, server["base"], "tutor", "sbagliata")
-        if attempt < 4:
-            expect(page.get_by_text("Nome utente o password non corretti.")).to_be_visible()
-    expect(page.get_by_text("l'account è bloccato per 15 minuti", exact=False)).to_be_visible()
+def _submit(page, username: str, password: str) -> None:
+    page.get_by_label("Nome utente").fill(username)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Accedi").click()
+    wait_idle(page)
+
+
+def test_wrong_password_then_lock_after_five(page, new_page, server):
+    goto(page, server["base"])
+    for attempt in range(1, 6):
+        _submit(page, LOCK_USER, f"sbagliata-{attempt}")
+        if attempt < 5:
+            # An error is text in an alert, not a colour: a screen reader announces it.
+            expect(page.get_by_role("alert").filter(has_text=WRONG)).to_be_visible()
+    expect(page.get_by_role("alert").filter(has_text=LOCKED)).to_be_visible()
+    expect(page.get_by_label("Nome utente")).to_be_visible()
     shot(page, "login_locked")
-    # The right password does not get in while the lock lasts, from a fresh page either.
-    login(page, server["base"], "tutor", "demo")
-    expect(page.get_by_text("bloccato", exact=False)).to_be_visible()
-    expect(page.get_by_text("I miei utenti")).to_have_count(0)
-    _unlock(server["db"])
+    assert accessibility_problems(page) == []
+
+    # The right password does not get in while the lock lasts, from a new browser either.
+    other = new_page()
+    goto(other, server["base"])
+    _submit(other, LOCK_USER, LOCK_PASSWORD)
+    expect(other.get_by_role("alert").filter(has_text=LOCKED)).to_be_visible()
+    expect(other.get_by_role("button", name="Esci")).to_have_count(0)
+    expect(other.get_by_label("Nome utente")).to_be_visible()
 
 
-def _unlock(url: str) -> None:
-    from sqlalchemy import update
-
-    from fleming.db import get_engine
-    from fleming.models import User
-
-    with get_engine(url).begin() as conn:
-        conn.execute(update(User).values(failed_attempts=0, locked_until=None))
-
-
-@pytest.mark.parametrize("username", list(HOME_HEADING))
-def test_each_role_logs_in_sees_its_home_and_logs_out(page, server, username):
-    login(page, server["base"], username)
-    heading = page.get_by_role("heading", name=HOME_HEADING[username])
-    expect(heading.first).to_be_visible()
-    expect(page.get_by_label("Nome utente")).to_have_count(0)
-    shot(page, f"home_{username}")
-    page.get_by_role("button", name="Esci").click()
-    wait_idle(page)
-    expect(page.get_by_label("Nome utente")).to_be_visible()
-    expect(heading).to_have_count(0)
-
-
-@pytest.mark.parametrize("spec", PAGES, ids=[p.url_path for p in PAGES])
-def test_direct_url_without_login_shows_only_the_login(page, server, spec):
-    page.goto(f"{server['base']}/{spec.url_path}")
-    expect(page.get_by_label("Nome utente")).to_be_visible()
-    wait_idle(page)
-    body = page.inner_text("body")
-    for leak in ("Il centro nel", "I miei utenti", "Account degli operatori", "Esci"):
-        assert leak not in body
+def test_direct_url_to_every_page_without_login_shows_only_the_login(page, server):
+    goto(page, server["base"])
+    expect(page.get_by_role("heading", name="Accesso a Fleming")).to_be_visible()
+    shot(page, "login")
+    assert accessibility_problems(page) == []
+    leaked = {}
+    started = time.monotonic()
+    for spec in PAGES:
+        goto(page, f"{server['base']}/{spec.url_path}")
+        expect(page.get_by_label("Nome utente")).to_be_visible()
+        expect(page.get_by_role("textbox", name="Password")).to_be_visible()
+        shown = page.locator('[data-testid="stMain"]').inner_text()
+        nav = page.locator('[data-testid="stSidebarNav"]').count()
+        logout = page.get_by_role("button", name="Esci").count()
+        headings = page.get_by_role("heading").all_inner_texts()
+        if nav or logout or any(h.strip() != "Accesso a Fleming" for h in headings):
+            leaked[spec.url_path] = (nav, logout, headings, shown[:200])
+    report(f"{len(PAGES)} direct URLs without login checked in {time.monotonic() - started:.1f} s")
+    assert leaked == {}
