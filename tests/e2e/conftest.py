@@ -279,6 +279,12 @@ def goto(page, url: str) -> None:
     settle(page, 0)
 
 
+def visit(page, url: str) -> None:
+    """Open ``url`` as a typed address, to look only: no wait for the cookie component to settle
+    (callers wait for what they expect to see), so many addresses are checked quickly."""
+    page.goto(url)
+
+
 def login(page, base: str, username: str, password: str = "demo") -> None:
     """Sign in through the login form of a fresh page load."""
     goto(page, base)

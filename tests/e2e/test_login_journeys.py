@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from fleming.ui.nav import PAGES
 from tests.e2e.a11y import accessibility_problems
-from tests.e2e.conftest import LOCK_PASSWORD, LOCK_USER, goto, report, shot, wait_idle
+from tests.e2e.conftest import LOCK_PASSWORD, LOCK_USER, goto, report, shot, visit, wait_idle
 
 WRONG = "Nome utente o password non corretti."
 LOCKED = "l'account è bloccato per 15 minuti"
@@ -52,9 +52,10 @@ def test_direct_url_to_every_page_without_login_shows_only_the_login(page, serve
     leaked = {}
     started = time.monotonic()
     for spec in PAGES:
-        goto(page, f"{server['base']}/{spec.url_path}")
+        visit(page, f"{server['base']}/{spec.url_path}")
         expect(page.get_by_label("Nome utente")).to_be_visible()
         expect(page.get_by_role("textbox", name="Password")).to_be_visible()
+        wait_idle(page)
         shown = page.locator('[data-testid="stMain"]').inner_text()
         nav = page.locator('[data-testid="stSidebarNav"]').count()
         logout = page.get_by_role("button", name="Esci").count()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from fleming.models import Role
 from fleming.ui.nav import PAGES, pages_for
-from tests.e2e.conftest import goto, login, shot, wait_idle
+from tests.e2e.conftest import login, shot, visit, wait_idle
 
 MOTIVATION = "Ha fatto la stagione in cucina l'anno scorso ed è puntuale e motivata."
 
@@ -94,7 +94,7 @@ def test_partner_sees_minimised_lists_nominates_and_the_coordinator_sees_it(new_
     for spec in PAGES:
         if spec.url_path in mine:
             continue
-        goto(page, f"{server['base']}/{spec.url_path}")
+        visit(page, f"{server['base']}/{spec.url_path}")
         home = page.get_by_role("heading", name="Soleterre: le persone che avete inviato")
         expect(home).to_be_visible()
         main = page.locator('[data-testid="stMain"]').inner_text()
