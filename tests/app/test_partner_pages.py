@@ -20,8 +20,11 @@ from fleming.models import (
     AuditEntry,
     Consent,
     ConsentPurpose,
+    FragilityMarker,
+    LegalStatus,
     PartnerOrganisation,
     Person,
+    PersonFragility,
     PersonStatus,
     ReferralSource,
     ShortlistEntry,
@@ -331,3 +334,75 @@ def test_the_coordinator_sees_what_is_shared_with_whom_and_revokes(own_demo):
     at.toggle(key="shares_with_revoked").set_value(True).run()
     revoked = _table(at, "Visibili / in rosa")
     assert revoked["Stato"].str.startswith("revocata").sum() >= 1
+
+
+# --------------------------------------------------------------------------- sensitive fields
+def _page_text(at: AppTest) -> str:
+    """Everything a page shows: texts, alerts, tables in full, widget labels and options."""
+    parts: list[str] = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "text", "code"):
+        parts += [str(e.value) for e in getattr(at, kind)]
+    for kind in ("info", "warning", "success", "error", "toast", "metric"):
+        parts += [f"{getattr(e, 'label', '')} {e.value}" for e in getattr(at, kind)]
+    parts += [d.value.to_csv() for d in [*at.dataframe, *at.table]]
+    for kind in ("selectbox", "multiselect", "radio"):
+        for w in getattr(at, kind):
+            parts += [str(w.label), *map(str, w.options)]
+    parts += [str(e.label) for e in at.expander]
+    return "\n".join(parts)
+
+
+def test_the_partner_pages_show_no_protection_health_notes_or_tax_code(own_demo, referred):
+    """Everyone the partner could be shown (referred by Soleterre, or on a list shared with it)
+    gets a distinctive health note, note, international protection with an asylum date and the
+    disability marker; no partner page shows any of them, nor their tax code."""
+    org = _soleterre(own_demo)
+    with unit_of_work(get_engine(own_demo)) as s:
+        on_lists = select(ShortlistEntry.person_id).join(
+            ShortlistShare, ShortlistShare.vacancy_id == ShortlistEntry.vacancy_id
+        )
+        planted = s.scalars(
+            select(Person).where(
+                (Person.referral_partner_id == org)
+                | Person.id.in_(on_lists.where(ShortlistShare.partner_org_id == org))
+            )
+        ).all()
+        for p in planted:
+            p.health_notes = f"Diabete ZQXHEALTH{p.id}"
+            p.notes = f"Comunità protetta ZQXNOTE{p.id}"
+            p.legal_status = LegalStatus.INTERNATIONAL_PROTECTION
+            p.asylum_application_date = date(2019, 2, 3)
+            if FragilityMarker.DISABILITY not in {f.marker for f in p.fragilities}:
+                s.add(PersonFragility(person_id=p.id, marker=FragilityMarker.DISABILITY))
+        tax_codes = {p.tax_code for p in planted}
+        first_names = {p.first_name for p in planted}
+    assert len(planted) > 3
+
+    texts = []
+    at = _open("partner_shortlists.py", "partner")
+    assert at.selectbox(key="partner_shortlists_vacancy").options
+    for vacancy_id in at.selectbox(key="partner_shortlists_vacancy").options:
+        at.selectbox(key="partner_shortlists_vacancy").set_value(vacancy_id).run()
+        texts.append(_page_text(at))
+    at = _open("partner_people.py", "partner")
+    at.multiselect(key="partner_people_stages_it").set_value([]).run()  # every stage
+    texts.append(_page_text(at))
+    at = _open("partner_vacancies.py", "partner")
+    assert at.selectbox(key="partner_vacancies_pick").options
+    for vacancy_id in at.selectbox(key="partner_vacancies_pick").options:
+        at.selectbox(key="partner_vacancies_pick").set_value(vacancy_id).run()
+        texts.append(_page_text(at))
+    texts.append(_page_text(_open("home.py", "partner")))
+    shown = "\n".join(texts)
+
+    assert any(name in shown for name in first_names)  # the planted people are on the pages
+    for hidden in (
+        "ZQXHEALTH",
+        "ZQXNOTE",
+        "Protezione internazionale",
+        "Disabilità",
+        "03/02/2019",
+        "2019-02-03",
+        *tax_codes,
+    ):
+        assert hidden not in shown, hidden
