@@ -58,7 +58,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import String, and_, exists, func, literal, select, type_coerce
+from sqlalchemy import String, and_, exists, func, literal, select, true, type_coerce
 from sqlalchemy.orm import Session
 
 from fleming import audit, reference
@@ -979,32 +979,51 @@ _SNAPSHOT_LOCK = threading.Lock()
 
 
 def data_version(session: Session) -> tuple:
-    """A fingerprint of everything the ranking reads, cheap to take (one statement over
-    primary keys, counts and versions): any insert, update or delete of a person, rating, pact,
-    internship or workshop enrolment changes it (an ORM update raises the row's version; a
-    person's ``updated_at`` moves too). Shortlists and vacancies are read afresh each time."""
+    """A fingerprint of everything the ranking reads, cheap to take (one statement; nothing
+    scans the ratings): any insert, update or delete of a person,
+    rating, pact, internship or workshop enrolment changes it.
 
-    def scalar(stmt):
-        return stmt.scalar_subquery()
+    - people: count, highest id, sum of versions (an ORM update raises it) and the latest
+      ``updated_at`` (set on every update, Core statements included);
+    - competence ratings: only the highest id, read from the primary key index. Ratings are an
+      append-only history (a new observation is a new row; only the free-text note is ever
+      cleared), and they are deleted only with their person, which changes the people's count.
+      Counting 200,000 ratings was most of the fingerprint's cost (issue 11);
+    - pacts (only whether one exists is read): count and highest id;
+    - internships and enrolments (their status is read): count and sum of versions.
 
+    Shortlists and vacancies are read afresh each time."""
+
+    def scalar(column, table=None):
+        stmt = select(column)
+        return (stmt.select_from(table) if table is not None else stmt).scalar_subquery()
+
+    def totals(model):  # one pass over the table for its count and its sum of versions
+        return select(func.count().label("n"), func.coalesce(func.sum(model.version), 0))
+
+    # The people's four figures in one pass; the other figures as scalar subqueries, the form
+    # in which SQLite answers a count from the smallest index and max(id) from the primary key.
+    people = (
+        select(
+            func.count().label("n"),
+            func.max(Person.id).label("max_id"),
+            func.coalesce(func.sum(Person.version), 0).label("versions"),
+            func.max(Person.updated_at).label("updated"),
+        )
+        .select_from(Person)
+        .subquery()
+    )
+    internships = totals(Internship).subquery()
+    enrolments = totals(WorkshopEnrolment).subquery()
     row = session.execute(
         select(
-            scalar(
-                select(
-                    func.count(),
-                ).select_from(Person)
-            ),
-            scalar(select(func.coalesce(func.sum(Person.version), 0))),
-            scalar(select(func.max(Person.updated_at))),
-            scalar(select(func.count()).select_from(CompetenceRating)),
-            scalar(select(func.max(CompetenceRating.id))),
-            scalar(select(func.count()).select_from(ServicePact)),
-            scalar(select(func.max(ServicePact.id))),
-            scalar(select(func.count()).select_from(Internship)),
-            scalar(select(func.coalesce(func.sum(Internship.version), 0))),
-            scalar(select(func.count()).select_from(WorkshopEnrolment)),
-            scalar(select(func.coalesce(func.sum(WorkshopEnrolment.version), 0))),
-        )
+            *people.c,
+            scalar(func.max(CompetenceRating.id)),
+            scalar(func.count(), ServicePact),
+            scalar(func.max(ServicePact.id)),
+            *internships.c,
+            *enrolments.c,
+        ).select_from(people.join(internships, true()).join(enrolments, true()))  # one row each
     ).one()
     return tuple(str(v) for v in row)
 

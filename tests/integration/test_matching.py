@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from fleming import demo, matching
 from fleming.actor import Actor
@@ -16,10 +16,14 @@ from fleming.models import (
     AuditEntry,
     CefrLevel,
     Competence,
+    Internship,
+    InternshipOutcome,
+    InternshipStatus,
     LegalStatus,
     Person,
     PersonStatus,
     Role,
+    ServicePact,
     Vacancy,
     VacancyCompetence,
     VacancyKind,
@@ -375,3 +379,100 @@ def test_ranking_csv_lists_everyone_with_terms_and_reasons(engine, world):
     assert lines[1].startswith(f"1;{world.people['best']};Best ")
     hired = next(line for line in lines if f";{world.people['hired']};" in line)
     assert hired.endswith(";già assunta") and "'=HYPERLINK(1)" in hired
+
+
+# --------------------------------------------------------------------------- the data snapshot
+def _by_name(ranking, w) -> dict[str, tuple[frozenset[str], float]]:
+    """Each person of the world: (their exclusion reasons, their score)."""
+    names = {v: k for k, v in w.people.items()}
+    return {
+        names[int(row["person_id"])]: (
+            frozenset(r.value for r in matching.reasons_of(row)),
+            float(row["score"]),
+        )
+        for _, row in ranking.frame.iterrows()
+    }
+
+
+def _write_rating(s, w):
+    rate(s, w.people["nobody"], w.comps[0], 3, TODAY)
+
+
+def _write_person_orm(s, w):
+    s.get(Person, w.people["lowita"]).italian_level = CefrLevel.B2
+
+
+def _write_person_core(s, w):  # a Core UPDATE: no version bump, only updated_at moves
+    s.execute(
+        update(Person).where(Person.id == w.people["hired"]).values(status=PersonStatus.ACTIVE)
+    )
+
+
+def _write_pact_added(s, w):
+    s.add(ServicePact(person_id=w.people["nopact"], signed_on=TODAY, tutor_id=w.tutor.id))
+
+
+def _write_pact_deleted(s, w):
+    s.execute(delete(ServicePact).where(ServicePact.person_id == w.people["best"]))
+
+
+def _write_internship_ended(s, w):
+    internship = s.scalars(
+        select(Internship).where(Internship.person_id == w.people["intern"])
+    ).one()
+    internship.status = InternshipStatus.COMPLETED
+    internship.outcome = InternshipOutcome.NOT_HIRED
+    internship.actual_end_date = TODAY
+
+
+def _write_workshop_completed(s, w):
+    complete_workshop(s, w, w.people["partial"])
+
+
+def _write_person_deleted(s, w):
+    s.execute(delete(Person).where(Person.id == w.people["nobody"]))
+
+
+@pytest.mark.parametrize(
+    ("write", "who", "before", "after"),
+    [
+        (_write_rating, "nobody", None, None),  # a new rating: the score changes
+        (_write_person_orm, "lowita", {"italian_below"}, set()),
+        (_write_person_core, "hired", {"hired"}, set()),
+        (_write_pact_added, "nopact", {"no_pact"}, set()),
+        (_write_pact_deleted, "best", set(), {"no_pact"}),
+        (_write_internship_ended, "intern", {"in_internship"}, set()),
+        (_write_workshop_completed, "partial", None, None),  # the workshop bonus
+        (_write_person_deleted, "nobody", set(), "gone"),
+    ],
+    ids=lambda v: v.__name__.removeprefix("_write_") if callable(v) else None,
+)
+def test_a_write_the_ranking_reads_is_seen_by_the_next_ranking(
+    engine, world, write, who, before, after
+):
+    """The ranking of everyone reuses a snapshot of the data while ``data_version`` is
+    unchanged: every kind of write it depends on must make the next ranking read afresh."""
+    first = _by_name(_rank(engine, world), world)
+    with unit_of_work(engine) as s:
+        version = matching.data_version(s)
+        write(s, world)
+        s.flush()
+        assert matching.data_version(s) != version
+    second = _by_name(_rank(engine, world), world)
+    if before is None:
+        assert second[who][1] > first[who][1]
+        return
+    assert first[who][0] == before
+    if after == "gone":
+        assert who not in second
+    else:
+        assert second[who][0] == after
+
+
+def test_the_snapshot_is_reused_while_nothing_is_written(engine, world):
+    _rank(engine, world)
+    with unit_of_work(engine) as s:
+        assert matching._snapshot(s) is matching._snapshot(s)
+        first = matching._snapshot(s)
+        rate(s, world.people["nobody"], world.comps[0], 3, TODAY)
+        assert matching._snapshot(s) is not first
