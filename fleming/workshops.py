@@ -515,14 +515,15 @@ def _seated(session: Session, edition_id: int) -> int:
 # --------------------------------------------------------------------------- sessions
 def sessions(*, session: Session, actor: Actor, edition_id: int) -> tuple[SessionRow, ...]:
     authorize(session=session, actor=actor, operation="workshops.view")
+    # counted per session through the attendance primary key (session_id, enrolment_id), not by
+    # grouping the whole attendance table first (~55 ms at decade scale on PostgreSQL; issue 11)
     recorded = (
-        select(WorkshopAttendance.session_id, func.count().label("n"))
-        .group_by(WorkshopAttendance.session_id)
-        .subquery()
+        select(func.count())
+        .where(WorkshopAttendance.session_id == WorkshopSession.id)
+        .scalar_subquery()
     )
     rows = session.execute(
-        select(WorkshopSession, func.coalesce(recorded.c.n, 0))
-        .outerjoin(recorded, recorded.c.session_id == WorkshopSession.id)
+        select(WorkshopSession, recorded)
         .where(WorkshopSession.edition_id == edition_id)
         .order_by(WorkshopSession.session_date)
     ).all()
