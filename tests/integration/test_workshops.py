@@ -318,7 +318,7 @@ def save(engine, actor, eid, entries):
 
 
 def test_attendance_is_saved_and_moves_the_activity(engine, w, running):
-    eid, (a, ea), (b, eb), past, _ = running
+    eid, (a, ea), (b, eb), past, future = running
     n = save(
         engine, w.tutor, eid, {(ea, past[0].id): 4, (ea, past[1].id): "3.5", (eb, past[0].id): 0}
     )
@@ -329,6 +329,12 @@ def test_attendance_is_saved_and_moves_the_activity(engine, w, running):
             r.id: r for r in workshops.enrolments(session=session, actor=w.tutor, edition_id=eid)
         }
         assert audit_count(session, "workshop_attendance", "update") == 1
+        recorded = {
+            r.id: r.recorded
+            for r in workshops.sessions(session=session, actor=w.tutor, edition_id=eid)
+        }
+    # the sessions table shows how many entries each session has (only empty ones may go)
+    assert recorded == {s.id: {past[0].id: 2, past[1].id: 1}.get(s.id, 0) for s in past + future}
     assert grid.hours[(ea, past[1].id)] == Decimal("3.5")
     assert people[ea].attended_hours == Decimal("7.5")
     (activity,) = workshop_activities(engine, a)
