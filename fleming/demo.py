@@ -229,6 +229,12 @@ def generate(
         builder.run()
         if conn.dialect.name == "postgresql":
             _reset_sequences(conn)
+    if engine.dialect.name == "postgresql":
+        # Planner statistics for the bulk-loaded tables: without them (autovacuum may be off or
+        # not yet run) PostgreSQL estimates near-empty tables and picks plans that read whole
+        # tables (docs/performance.md, the caseload case).
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
     return DemoSummary(counts=dict(builder.counts))
 
 
