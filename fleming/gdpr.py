@@ -29,7 +29,6 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 from sqlalchemy import func, or_, select
@@ -70,7 +69,7 @@ from fleming.models import (
     utcnow,
 )
 from fleming.permissions import authorize
-from fleming.transparency import ACCENT, FONT, FONT_DIR, HEAD, INK, MUTED, RULE
+from fleming.transparency import ACCENT, FONT, HEAD, INK, MUTED, RULE, FlemingPdf
 
 ENDED = (PersonStatus.CLOSED, PersonStatus.HIRED)
 """The statuses of a case that has ended: only these can be anonymised."""
@@ -779,21 +778,11 @@ def _text(value: Any, lang: str) -> str:
     return str(value)
 
 
-class _Document(FPDF):
-    """A4 in DejaVu Sans (accented letters in any viewer), in the transparency sheet's colours."""
+class _Document(FlemingPdf):
+    """The export, in the transparency sheet's font and colours."""
 
     def __init__(self, lang: str) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self.lang = lang
-        self.set_margins(16, 16, 16)
-        self.set_auto_page_break(auto=True, margin=18)
-        self.add_font(FONT, "", FONT_DIR / "DejaVuSans.ttf")
-        self.add_font(FONT, "B", FONT_DIR / "DejaVuSans-Bold.ttf")
-        self.set_lang(lang)
-        self.set_creator("Fleming")
-
-    def t(self, key: str, **params: object) -> str:
-        return translate(key, self.lang, **params)
+        super().__init__(lang, margin=16, bottom=18)
 
     def footer(self) -> None:
         self.set_y(-13)

@@ -257,12 +257,15 @@ BOX_EDGE = (230, 160, 60)
 HEAD = (241, 243, 245)
 
 
-class _Sheet(FPDF):
-    def __init__(self, lang: str) -> None:
+class FlemingPdf(FPDF):
+    """An A4 page in DejaVu Sans (accented letters in any viewer) with texts in ``lang``: the base
+    of the transparency sheet and of the data-protection export (``fleming.gdpr``)."""
+
+    def __init__(self, lang: str, *, margin: float, top: float = 16, bottom: float) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.lang = lang
-        self.set_margins(18, 16, 18)
-        self.set_auto_page_break(auto=True, margin=20)
+        self.set_margins(margin, top, margin)
+        self.set_auto_page_break(auto=True, margin=bottom)
         self.add_font(FONT, "", FONT_DIR / "DejaVuSans.ttf")
         self.add_font(FONT, "B", FONT_DIR / "DejaVuSans-Bold.ttf")
         self.set_lang(lang)
@@ -270,6 +273,11 @@ class _Sheet(FPDF):
 
     def t(self, key: str, **params: object) -> str:
         return translate(key, self.lang, **params)
+
+
+class _Sheet(FlemingPdf):
+    def __init__(self, lang: str) -> None:
+        super().__init__(lang, margin=18, bottom=20)
 
     def multi_cell(self, *args, **kwargs):  # left-aligned unless told otherwise (not justified)
         kwargs.setdefault("align", "L")
