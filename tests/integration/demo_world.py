@@ -40,9 +40,7 @@ from fleming.models import (
     Consent,
     ConsentPurpose,
     ConventionKind,
-    EducationLevel,
     FundingStream,
-    LegalStatus,
     Person,
     ReferralSource,
     Role,
@@ -57,7 +55,7 @@ from fleming.models import (
     WorkshopSession,
 )
 from tests.integration.company_helpers import company_input
-from tests.integration.people_helpers import code_for
+from tests.integration.people_helpers import code_for, intake
 
 TODAY = date.today()
 SCALE = 0.02  # 40 people, a dozen companies and internships: every table has rows
@@ -122,20 +120,15 @@ def _new_person(session, coord, tutor, org, n: int) -> int:
         ("Clara", "Chiusa"),
     ][n]
     birth = date(1988, 3, 3 + n)
-    data = people.PersonInput(
+    data = intake(
         first_name=first,
         last_name=last,
         tax_code=code_for(last, first, birth, "F", "F205"),
-        citizenship="IT",
         phone="333 765 4321",
-        municipality_code="015146",
+        email=None,
         address="Via Padova 12",
-        italian_level=CefrLevel.C2,
-        education_level=EducationLevel.UPPER_SECONDARY,
-        legal_status=LegalStatus.ITALIAN,
         referral_source=ReferralSource.PARTNER,
         referral_partner_id=org,
-        funding_stream=FundingStream.MUNICIPAL,
         did_date=TODAY - timedelta(days=60),
         intake_date=TODAY - timedelta(days=50),
         tutor_id=tutor.id,
