@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.e2e.conftest import login, shot, wait_idle
+from tests.e2e.conftest import go, login, shot, wait_idle
 
 FIGURES = ("Tirocini avviati", "Tirocini conclusi", "Assunzioni")
 SLOW = 120_000  # ms: a long journey of reruns, on shared CI machines
@@ -101,15 +101,6 @@ def _figures(page) -> dict[str, int]:
     return out
 
 
-def _go(page, name: str) -> None:
-    nav = page.locator('[data-testid="stSidebarNav"]')
-    more = nav.get_by_text(re.compile(r"View \d+ more"))
-    if more.count():
-        more.first.click()
-    nav.locator("a").filter(has_text=name).first.click()
-    wait_idle(page)
-
-
 def test_coordinator_takes_a_selected_person_into_an_internship_and_closes_it_as_a_hire(
     page, server
 ):
@@ -119,7 +110,7 @@ def test_coordinator_takes_a_selected_person_into_an_internship_and_closes_it_as
     expect(page.get_by_text("Il centro nel").first).to_be_visible(timeout=SLOW)
     before = _figures(page)
 
-    _go(page, "Tirocini")
+    go(page, "Tirocini")
     page.get_by_role("button", name="Nuovo tirocinio").click()
     wait_idle(page)
     expect(page.get_by_role("heading", name="Nuovo tirocinio")).to_be_visible(timeout=SLOW)
@@ -159,7 +150,7 @@ def test_coordinator_takes_a_selected_person_into_an_internship_and_closes_it_as
     expect(page.get_by_text("Assunzione registrata.")).to_be_visible(timeout=SLOW)
     shot(page, "internship_hired")
 
-    _go(page, "Home")
+    go(page, "Home")
     expect(page.get_by_text("Il centro nel").first).to_be_visible(timeout=SLOW)
     after = _figures(page)
     assert after == {name: before[name] + 1 for name in FIGURES}

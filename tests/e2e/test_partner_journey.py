@@ -11,23 +11,9 @@ from sqlalchemy import select
 
 from fleming.models import Role
 from fleming.ui.nav import PAGES, pages_for
-from tests.e2e.conftest import login, shot, visit, wait_idle
+from tests.e2e.conftest import go, login, shot, visit, wait_idle
 
 MOTIVATION = "Ha fatto la stagione in cucina l'anno scorso ed è puntuale e motivata."
-
-
-def _go(page, name: str, path: str) -> None:
-    """Open a page from the sidebar; click again if a rerun swallowed the first click."""
-    nav = page.locator('[data-testid="stSidebarNav"]')
-    for _ in range(3):
-        more = nav.get_by_text(re.compile(r"View \d+ more"))
-        if more.count():
-            more.first.click()
-        nav.locator("a").filter(has_text=name).first.click()
-        wait_idle(page)
-        if page.url.rstrip("/").endswith("/" + path):
-            return
-    raise AssertionError(f"the sidebar did not open {path}: {page.url}")
 
 
 def _secrets_of_shared_lists(url: str) -> list[str]:
@@ -60,7 +46,7 @@ def test_partner_sees_minimised_lists_nominates_and_the_coordinator_sees_it(new_
     expect(nav.get_by_text("Rose condivise")).to_be_visible()
     assert not nav.locator("a").filter(has_text="Abbinamento").count()
 
-    _go(page, "Rose condivise", "partner_shortlists")
+    go(page, "Rose condivise")
     expect(page.get_by_role("heading", name="Rose condivise con il vostro ente")).to_be_visible()
     expect(page.get_by_text("Persone in rosa visibili al vostro ente").first).to_be_visible()
     page.wait_for_timeout(500)
@@ -69,12 +55,12 @@ def test_partner_sees_minimised_lists_nominates_and_the_coordinator_sees_it(new_
     leaked = [v for v in _secrets_of_shared_lists(server["db"]) if v in text]
     assert leaked == []
 
-    _go(page, "Persone segnalate", "partner_people")
+    go(page, "Persone segnalate")
     expect(page.get_by_text("Persone mostrate:")).to_be_visible()
     page.wait_for_timeout(800)
     shot(page, "partner_people")
 
-    _go(page, "Fabbisogni aperti", "partner_vacancies")
+    go(page, "Fabbisogni aperti")
     expect(page.get_by_role("heading", name="Proponi una persona")).to_be_visible()
     page.get_by_label("Persona", exact=True).click()
     page.keyboard.press("ArrowDown")  # nobody is preselected: open the list
@@ -112,7 +98,7 @@ def test_partner_sees_minimised_lists_nominates_and_the_coordinator_sees_it(new_
 
     page = new_page()
     login(page, server["base"], "coordinatore")
-    _go(page, "Condivisioni", "shares")
+    go(page, "Condivisioni")
     expect(page.get_by_role("heading", name="Condivisioni con i partner")).to_be_visible()
     expect(page.get_by_role("combobox", name="Ente partner")).to_have_value("Tutti gli enti")
     page.wait_for_timeout(1500)
