@@ -6,6 +6,7 @@ rolls back on any error. Services receive ``session=`` and never commit.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +31,60 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - trivial
     cur.close()
 
 
+# --------------------------------------------------------------------------- write generation
+# A number that grows whenever a transaction that changed data commits in this process: cached
+# reads (``fleming.ui.cache``) are keyed by it, so a write is seen by the very next read.
+# Appending to the audit log does not count: audited reads (a partner opening a shortlist)
+# write audit rows, and nothing the pages cache is read from the log.
+_generation = 0
+_generation_lock = threading.Lock()
+_WROTE = "fleming_wrote"  # in the DBAPI connection's info: a write since the transaction began
+_COMMITTED = "fleming_committed_write"  # a write committed, not yet seen back in the pool
+_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|TRUNCATE|MERGE|CREATE|DROP|ALTER|COPY)\b", re.I)
+_AUDIT_INSERT = re.compile(r'\s*INSERT\s+INTO\s+"?audit_log"?[\s(]', re.I)
+
+
+def write_generation() -> int:
+    """How many transactions that changed data (the audit log apart) have committed here."""
+    return _generation
+
+
+def _bump() -> None:
+    global _generation
+    with _generation_lock:
+        _generation += 1
+
+
+def _note_write(conn, _cursor, statement, _params, context, _many) -> None:
+    dml = context is not None and (context.isinsert or context.isupdate or context.isdelete)
+    if (dml or _WRITE.match(statement)) and not _AUDIT_INSERT.match(statement):
+        conn.info[_WROTE] = True
+
+
+def _on_commit(conn) -> None:
+    # Fired just before the database commits: bump now, and again when the connection is back
+    # in the pool (after the commit), so a read that ran in between is not served afterwards.
+    if conn.info.pop(_WROTE, False):
+        conn.info[_COMMITTED] = True
+        _bump()
+
+
+def _on_rollback(conn) -> None:
+    conn.info.pop(_WROTE, None)
+
+
+def _on_checkin(_dbapi_conn, record) -> None:
+    if record is not None and record.info.pop(_COMMITTED, False):
+        _bump()
+
+
+def _track_writes(engine: Engine) -> None:
+    event.listen(engine, "after_cursor_execute", _note_write)
+    event.listen(engine, "commit", _on_commit)
+    event.listen(engine, "rollback", _on_rollback)
+    event.listen(engine.pool, "checkin", _on_checkin)
+
+
 def make_engine(url: str) -> Engine:
     """A new engine for ``url`` with the project's connection settings."""
     if url.startswith("sqlite"):
@@ -41,6 +96,7 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    _track_writes(engine)
     return engine
 
 

@@ -1,0 +1,63 @@
+"""Cached reads for the pages: a service's answer kept until the next write.
+
+Streamlit re-runs a page's whole script on every click, so a page reads the same lists again and
+again while nothing changed. ``read(service, actor, **kwargs)`` runs
+``service(session=..., actor=actor, **kwargs)`` in its own transaction and keeps the answer in
+``st.cache_data``, keyed by the database, the user (id, role, organisation), the service, its
+arguments and ``fleming.db.write_generation()``: any write committed in this process (a save on
+any page, by any user) changes the generation, so the next read asks the database again. Writes
+made by another process (the command line, a second server) are seen within ``TTL`` seconds.
+
+The service still checks the permission on every miss, and a hit can only be served to the
+same user with the same arguments as the call that filled it. Only plain reads go through here:
+a read that writes (an audited view) must run every time, and is not cached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from fleming import config, db
+from fleming.actor import Actor
+from fleming.db import unit_of_work
+from fleming.ui.context import engine
+
+T = TypeVar("T")
+TTL = 60  # seconds: the longest a write by another process can go unseen
+ENTRIES = 512  # answers kept per process (a page of the register is a few kB)
+
+
+def actor_key(actor: Actor) -> tuple:
+    return (actor.id, actor.role.value, actor.partner_org_id)
+
+
+def read(service: Callable[..., T], actor: Actor, /, **kwargs: Any) -> T:
+    """``service(session=..., actor=actor, **kwargs)``, answered from the cache when nothing
+    was written since the same call (see the module's docstring)."""
+    return _read(
+        config.database_url(),
+        db.write_generation(),
+        actor_key(actor),
+        f"{service.__module__}.{service.__qualname__}",
+        kwargs,
+        _service=service,
+        _actor=actor,
+    )
+
+
+@st.cache_data(ttl=TTL, max_entries=ENTRIES, show_spinner=False)
+def _read(
+    url: str,
+    generation: int,
+    actor: tuple,
+    name: str,
+    kwargs: dict[str, Any],
+    *,
+    _service: Callable[..., Any],
+    _actor: Actor,
+) -> Any:
+    with unit_of_work(engine()) as session:
+        return _service(session=session, actor=_actor, **kwargs)
