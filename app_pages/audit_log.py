@@ -9,6 +9,7 @@ from fleming.db import unit_of_work
 from fleming.exports import to_csv_bytes
 from fleming.i18n import fmt_date, fmt_number
 from fleming.models import Role
+from fleming.ui.cache import read
 from fleming.ui.context import engine, lang, t
 from fleming.ui.guard import require_role
 
@@ -18,8 +19,9 @@ PAGE_SIZE = 50
 st.title(t("audit.title"))
 st.caption(t("audit.explain"))
 
-with unit_of_work(engine()) as session:
-    users, entities, actions = audit.filter_choices(session=session, actor=actor)
+# The choices scan the whole log: kept for a minute (a new user or action shows up within it);
+# the rows below are always read afresh.
+users, entities, actions = read(audit.filter_choices, actor)
 
 with st.sidebar:
     st.markdown("**" + t("audit.filters") + "**")

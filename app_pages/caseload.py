@@ -3,10 +3,10 @@
 import streamlit as st
 
 from fleming import people, tutoring
-from fleming.db import unit_of_work
-from fleming.i18n import fmt_date, fmt_number
+from fleming.i18n import enum_label, fmt_date, fmt_number, translate
 from fleming.models import Role
-from fleming.ui.context import engine, label, lang, t
+from fleming.ui.cache import read
+from fleming.ui.context import lang, t
 from fleming.ui.guard import require_role
 from fleming.ui.people_widgets import open_person
 
@@ -16,8 +16,7 @@ lg = lang()
 tutor_id = actor.id
 if actor.role is Role.COORDINATOR:
     st.title(t("caseload.title_coordinator"))
-    with unit_of_work(engine()) as session:
-        tutors = people.tutors(session=session, actor=actor)  # tutors first, then coordinators
+    tutors = read(people.tutors, actor)  # tutors first, then coordinators
     names = {o.id: o.label for o in tutors}
     tutor_id = st.selectbox(
         t("caseload.tutor"),
@@ -29,8 +28,7 @@ if actor.role is Role.COORDINATOR:
 else:
     st.title(t("caseload.title"))
 
-with unit_of_work(engine()) as session:
-    view = tutoring.caseload(session=session, actor=actor, tutor_id=tutor_id)
+view = read(tutoring.caseload, actor, tutor_id=tutor_id)
 
 st.caption(t("caseload.intro", days=view.not_seen_days))
 c1, c2, c3 = st.columns(3)
@@ -51,32 +49,47 @@ if not rows:
     st.stop()
 
 
+# A caseload can hold hundreds of people: the loop below translates with the language read once.
+def tr(key: str, **params) -> str:
+    return translate(key, lg, **params)
+
+
 def seen_text(r: tutoring.CaseloadRow) -> str:
     if r.last_meeting is None:
-        return t("caseload.never_seen")
-    return t("caseload.days_ago", n=r.days_since)
+        return tr("caseload.never_seen")
+    return tr("caseload.days_ago", n=r.days_since)
 
 
 def flag(r: tutoring.CaseloadRow) -> str:
     parts = []
     if r.overdue_activities:
-        parts.append(t("caseload.flag.overdue", n=r.overdue_activities))
+        parts.append(tr("caseload.flag.overdue", n=r.overdue_activities))
     if r.not_seen:
-        parts.append(t("caseload.flag.not_seen"))
+        parts.append(tr("caseload.flag.not_seen"))
     return " · ".join(parts) or "—"
 
 
+ATTENTION, NAME, STATUS, LAST, SINCE, EVERY, NEXT = (
+    tr(k)
+    for k in (
+        "caseload.col.attention",
+        "people.name",
+        "people.status",
+        "caseload.col.last_meeting",
+        "caseload.col.since",
+        "caseload.col.every",
+        "caseload.col.next_due",
+    )
+)
 table = [
     {
-        t("caseload.col.attention"): flag(r),
-        t("people.name"): r.full_name,
-        t("people.status"): label(r.status),
-        t("caseload.col.last_meeting"): fmt_date(r.last_meeting, lg) if r.last_meeting else "—",
-        t("caseload.col.since"): seen_text(r),
-        t("caseload.col.every"): (
-            t("caseload.every_n", n=r.meeting_every_days) if r.meeting_every_days else "—"
-        ),
-        t("caseload.col.next_due"): fmt_date(r.next_due, lg) if r.next_due else "—",
+        ATTENTION: flag(r),
+        NAME: r.full_name,
+        STATUS: enum_label(r.status, lg),
+        LAST: fmt_date(r.last_meeting, lg) if r.last_meeting else "—",
+        SINCE: seen_text(r),
+        EVERY: tr("caseload.every_n", n=r.meeting_every_days) if r.meeting_every_days else "—",
+        NEXT: fmt_date(r.next_due, lg) if r.next_due else "—",
     }
     for r in rows
 ]

@@ -3,10 +3,10 @@
 import streamlit as st
 
 from fleming import overview
-from fleming.db import unit_of_work
 from fleming.i18n import fmt_date, fmt_number, fmt_percent
 from fleming.models import PersonStatus, Role
-from fleming.ui.context import engine, label, lang, t
+from fleming.ui.cache import read
+from fleming.ui.context import label, lang, t
 from fleming.ui.guard import require_role
 from fleming.ui.text import plain
 
@@ -21,8 +21,7 @@ def metrics(items: list[tuple[str, str]]) -> None:
 
 
 if actor.role in (Role.ADMIN, Role.COORDINATOR):
-    with unit_of_work(engine()) as session:
-        c = overview.centre(session=session, actor=actor)
+    c = read(overview.centre, actor)
     st.subheader(t("home.centre.heading", year=c.year))
     metrics(
         [
@@ -42,8 +41,7 @@ if actor.role in (Role.ADMIN, Role.COORDINATOR):
     )
 
 if actor.role is Role.TUTOR:
-    with unit_of_work(engine()) as session:
-        cl = overview.caseload(session=session, actor=actor)
+    cl = read(overview.caseload, actor)
     st.subheader(t("home.caseload.heading"))
     metrics(
         [
@@ -71,8 +69,7 @@ if actor.role is Role.TUTOR:
         st.success(t("home.caseload.all_fine"), icon=":material/check_circle:")
 
 if actor.role is Role.PARTNER:
-    with unit_of_work(engine()) as session:
-        p = overview.partner(session=session, actor=actor)
+    p = read(overview.partner, actor)
     st.subheader(t("home.partner.heading", org=p.organisation))
     st.caption(t("home.partner.explain"))
     metrics(
@@ -87,8 +84,7 @@ if actor.role is Role.PARTNER:
         st.page_link(f"app_pages/{script}", label=t(key), icon=icon)
 
 if actor.role is Role.ADMIN:
-    with unit_of_work(engine()) as session:
-        a = overview.accounts(session=session, actor=actor)
+    a = read(overview.accounts, actor)
     st.subheader(t("home.accounts.heading"))
     metrics(
         [(label(r), fmt_number(n, lang())) for r, n in a.by_role.items()]

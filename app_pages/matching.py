@@ -7,10 +7,11 @@ import streamlit as st
 from fleming import auth, matching, shortlists
 from fleming.db import unit_of_work
 from fleming.errors import FlemingError, ValidationError, ValidationErrors
-from fleming.i18n import fmt_date
+from fleming.i18n import enum_label, fmt_date, translate
 from fleming.matching import MatchWeights, Reason
 from fleming.models import Role, ShortlistOrigin, ShortlistStage, VacancyKind, VacancyStatus
 from fleming.ui import match_view as mv
+from fleming.ui.cache import read
 from fleming.ui.context import engine, label, lang, t
 from fleming.ui.forms import FieldErrors, show_error
 from fleming.ui.guard import require_role
@@ -35,8 +36,7 @@ statuses = c1.multiselect(
     format_func=label,
     key=f"matching_filter_status_{lang()}",
 )
-with unit_of_work(engine()) as session:
-    options = matching.vacancy_filter_options(session=session, actor=actor, statuses=statuses)
+options = read(matching.vacancy_filter_options, actor, statuses=statuses)
 companies = dict(options.companies)
 trades = {i: (it if lang() == "it" else en) for i, it, en in options.trades}
 company_id = c2.selectbox(
@@ -51,39 +51,42 @@ trade_id = c3.selectbox(
     format_func=lambda i: t("matching.filter.all") if i is None else trades[i],
     key=f"matching_filter_trade_{lang()}",
 )
-with unit_of_work(engine()) as session:
-    choices = matching.vacancy_choices(
-        session=session, actor=actor, statuses=statuses, company_id=company_id, trade_id=trade_id
-    )
+choices = read(
+    matching.vacancy_choices, actor, statuses=statuses, company_id=company_id, trade_id=trade_id
+)
 if choices.empty:
     st.info(t("matching.no_vacancies"), icon=":material/search_off:")
     st.stop()
 
-by_id = {int(r.id): r for r in choices.itertuples(index=False)}
-ids = list(by_id)
+lg = lang()  # read once: the labels below are built for every vacancy on each run
+option_labels = {
+    int(r.id): translate(
+        "matching.vacancy.option",
+        lg,
+        title=r.title,
+        company=r.company,
+        status=enum_label(VacancyStatus(r.status), lg),
+        created=fmt_date(r.created_on, lg),
+    )
+    for r in choices.itertuples(index=False)
+}
+ids = list(option_labels)
 wanted = st.session_state.get(CURRENT_VACANCY)
 vacancy_id = st.selectbox(
     t("matching.vacancy"),
     ids,
-    index=ids.index(wanted) if wanted in by_id else 0,
-    format_func=lambda i: t(
-        "matching.vacancy.option",
-        title=by_id[i].title,
-        company=by_id[i].company,
-        status=label(VacancyStatus(by_id[i].status)),
-        created=fmt_date(by_id[i].created_on, lang()),
-    ),
-    key=f"matching_vacancy_{lang()}",
+    index=ids.index(wanted) if wanted in option_labels else 0,
+    format_func=option_labels.__getitem__,
+    key=f"matching_vacancy_{lg}",
 )
 st.session_state[CURRENT_VACANCY] = vacancy_id
 
-with unit_of_work(engine()) as session:
-    ranking = matching.rank_people(session=session, actor=actor, vacancy_id=vacancy_id)
-    weights_view = matching.get_weights(session=session, actor=actor)
-    entries = shortlists.entries(session=session, actor=actor, vacancy_id=vacancy_id)
-    changes = shortlists.history(session=session, actor=actor, vacancy_id=vacancy_id)
-    shares = shortlists.shares(session=session, actor=actor, vacancy_id=vacancy_id)
-    partners = auth.list_partner_orgs(session=session, actor=actor)
+ranking = read(matching.rank_people, actor, vacancy_id=vacancy_id)
+weights_view = read(matching.get_weights, actor)
+entries = read(shortlists.entries, actor, vacancy_id=vacancy_id)
+changes = read(shortlists.history, actor, vacancy_id=vacancy_id)
+shares = read(shortlists.shares, actor, vacancy_id=vacancy_id)
+partners = read(auth.list_partner_orgs, actor)
 vacancy = ranking.vacancy
 listed = {e.person_id: e for e in entries}
 vacancy_open = VacancyStatus(vacancy.status) in matching.OPEN_STATUSES
@@ -326,15 +329,21 @@ with tab_rank:
                 )
 
         st.markdown("##### " + t("matching.chart.heading"))
+        # The people in the list above and, for a tutor, their own: not every eligible person
+        # (thousands at a large centre, sent to the browser on every run).
+        pickable = eligible[
+            eligible["person_id"].isin(top["person_id"])
+            | (False if is_coordinator else (eligible["tutor_id"] == actor.id).fillna(False))
+        ]
         names = dict(
             zip(
-                eligible["person_id"],
+                pickable["person_id"],
                 "#"
-                + eligible["rank"].astype(str)
+                + pickable["rank"].astype(str)
                 + " "
-                + eligible["first_name"]
+                + pickable["first_name"]
                 + " "
-                + eligible["last_name"],
+                + pickable["last_name"],
                 strict=True,
             )
         )
@@ -343,6 +352,7 @@ with tab_rank:
             list(names),
             format_func=lambda pid: names[pid],
             key="matching_chart_person",
+            help=t("matching.chart.person.help"),
         )
         if pick is not None:
             chosen = ranking.explain(int(pick))
@@ -562,10 +572,9 @@ with tab_share:
             format_func=lambda i: partner_names[i],
             key="matching_share_partner",
         )
-        with unit_of_work(engine()) as session:
-            preview = shortlists.share_preview(
-                session=session, actor=actor, vacancy_id=vacancy_id, partner_org_id=partner_id
-            )
+        preview = read(
+            shortlists.share_preview, actor, vacancy_id=vacancy_id, partner_org_id=partner_id
+        )
         ok = [c for c in preview if c.shareable]
         blocked = [c for c in preview if not c.shareable]
         left, right = st.columns(2)

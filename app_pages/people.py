@@ -3,10 +3,10 @@
 import streamlit as st
 
 from fleming import people, workshops
-from fleming.db import unit_of_work
 from fleming.i18n import fmt_date, fmt_number
 from fleming.models import FragilityMarker, PersonStatus, Role
-from fleming.ui.context import engine, label, lang, t
+from fleming.ui.cache import read
+from fleming.ui.context import label, lang, t
 from fleming.ui.guard import require_role
 from fleming.ui.people_widgets import country_name, open_person
 
@@ -17,10 +17,9 @@ PAGE_SIZES = (25, 50, 100)
 
 st.title(t("people.register.title"))
 
-with unit_of_work(engine()) as session:
-    tutors = people.tutors(session=session, actor=actor)
-    citizenships = people.citizenships(session=session, actor=actor)
-    editions = workshops.editions(session=session, actor=actor, include_past=True, limit=100)
+tutors = read(people.tutors, actor)
+citizenships = read(people.citizenships, actor)
+editions = read(workshops.editions, actor, include_past=True, limit=100)
 
 
 def reset_page() -> None:
@@ -108,14 +107,13 @@ filters = people.RegisterFilter(
     edition_id=edition_id,
 )
 page_size = st.session_state.get("people_page_size", PAGE_SIZES[0])
-with unit_of_work(engine()) as session:
-    result = people.list_(
-        session=session,
-        actor=actor,
-        filters=filters,
-        page=st.session_state.get(PAGE_KEY, 1),
-        page_size=page_size,
-    )
+result = read(
+    people.list_,
+    actor,
+    filters=filters,
+    page=st.session_state.get(PAGE_KEY, 1),
+    page_size=page_size,
+)
 
 # --------------------------------------------------------------------------- the list
 if result.total == 0:

@@ -9,6 +9,7 @@ from fleming.db import unit_of_work
 from fleming.errors import FlemingError
 from fleming.i18n import fmt_date
 from fleming.models import Role
+from fleming.ui.cache import read
 from fleming.ui.context import engine, label, lang, t
 from fleming.ui.flash import flash, show_flash
 from fleming.ui.forms import show_error
@@ -38,8 +39,7 @@ tab_lists, tab_published, tab_nominations = st.tabs(
 
 # ----------------------------------------------------------------------------- shared shortlists
 with tab_lists:
-    with unit_of_work(engine()) as session:
-        orgs = dict(auth.list_partner_orgs(session=session, actor=actor))
+    orgs = dict(read(auth.list_partner_orgs, actor))
     f1, f2 = st.columns([2, 1])
     org_id = f1.selectbox(  # 0: every organisation (a None option would read as "no choice")
         t("shares.filter.partner"),
@@ -48,13 +48,9 @@ with tab_lists:
         key=f"shares_filter_partner_{lang()}",
     )
     with_revoked = f2.toggle(t("shares.filter.revoked"), key="shares_with_revoked")
-    with unit_of_work(engine()) as session:
-        rows = partners.share_overview(
-            session=session,
-            actor=actor,
-            partner_org_id=org_id or None,
-            include_revoked=with_revoked,
-        )
+    rows = read(
+        partners.share_overview, actor, partner_org_id=org_id or None, include_revoked=with_revoked
+    )
     st.caption(t("shares.lists.count", n=sum(r.active for r in rows)))
     if not rows:
         st.info(t("shares.lists.none"), icon=":material/share:")
@@ -108,13 +104,12 @@ with tab_lists:
                 key="shares_detail_pick",
             )
             share = active[share_id]
-            with unit_of_work(engine()) as session:
-                preview = shortlists.share_preview(
-                    session=session,
-                    actor=actor,
-                    vacancy_id=share.vacancy_id,
-                    partner_org_id=share.partner_org_id,
-                )
+            preview = read(
+                shortlists.share_preview,
+                actor,
+                vacancy_id=share.vacancy_id,
+                partner_org_id=share.partner_org_id,
+            )
             ok = [c for c in preview if c.shareable]
             blocked = [c for c in preview if not c.shareable]
             left, right = st.columns(2)
@@ -170,8 +165,7 @@ with tab_lists:
 # ----------------------------------------------------------------------------- published vacancies
 with tab_published:
     st.caption(t("shares.published.explain"))
-    with unit_of_work(engine()) as session:
-        published = partners.published_vacancies(session=session, actor=actor)
+    published = read(partners.published_vacancies, actor)
     if not published:
         st.info(t("shares.published.none"), icon=":material/work_off:")
     else:
@@ -223,8 +217,7 @@ with tab_published:
 # ----------------------------------------------------------------------------- nominations
 with tab_nominations:
     st.caption(t("shares.nominations.explain"))
-    with unit_of_work(engine()) as session:
-        noms = partners.nominations(session=session, actor=actor)
+    noms = read(partners.nominations, actor)
     if not noms:
         st.info(t("shares.nominations.none"), icon=":material/how_to_reg:")
     else:

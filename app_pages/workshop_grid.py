@@ -9,6 +9,7 @@ from fleming.db import unit_of_work
 from fleming.errors import FlemingError, ValidationError, ValidationErrors
 from fleming.i18n import fmt_date
 from fleming.models import CompetenceArea, RatingSource, Role
+from fleming.ui.cache import read
 from fleming.ui.competence_view import level_choice, level_scale_legend
 from fleming.ui.context import engine, label, lang, t
 from fleming.ui.forms import FieldErrors, show_error
@@ -22,8 +23,7 @@ SHORT = 24  # characters of a competence label in a column heading (the full one
 st.title(t("competences.class.title"))
 st.caption(t("competences.class.intro"))
 
-with unit_of_work(engine()) as session:
-    editions = competences.list_editions(session=session, actor=actor)
+editions = read(competences.list_editions, actor)
 if not editions:
     st.info(t("competences.class.no_editions"), icon=":material/info:")
     st.stop()
@@ -54,10 +54,7 @@ prefill = st.toggle(
 )
 
 try:
-    with unit_of_work(engine()) as session:
-        grid = competences.class_grid(
-            session=session, actor=actor, edition_id=edition_id, areas=areas, prefill=prefill
-        )
+    grid = read(competences.class_grid, actor, edition_id=edition_id, areas=areas, prefill=prefill)
 except FlemingError as exc:
     show_error(exc)
     st.stop()

@@ -12,6 +12,7 @@ from fleming.db import unit_of_work
 from fleming.errors import FlemingError, ValidationError, ValidationErrors
 from fleming.i18n import LOCALES, fmt_date, fmt_number, fmt_percent
 from fleming.models import EnrolmentStatus, Role
+from fleming.ui.cache import read
 from fleming.ui.context import engine, label, lang, t
 from fleming.ui.forms import FieldErrors, error_text, show_error
 from fleming.ui.guard import require_role
@@ -51,8 +52,7 @@ flash = st.session_state.pop(FLASH_KEY, None)
 if flash:
     st.success(flash, icon=":material/check_circle:")
 
-with unit_of_work(engine()) as session:
-    trades = workshops.trades(session=session, actor=actor)
+trades = read(workshops.trades, actor)
 
 tab_names = [t("workshops.tab.editions")]
 if coordinator:
@@ -203,8 +203,7 @@ def edition_form(key: str, initial: workshops.EditionRow | None) -> None:
 # --------------------------------------------------------------------------- editions tab
 with tabs[0]:
     include_past = st.toggle(t("workshops.include_past"), key="workshops_include_past")
-    with unit_of_work(engine()) as session:
-        editions = workshops.editions(session=session, actor=actor, include_past=include_past)
+    editions = read(workshops.editions, actor, include_past=include_past)
     if not editions:
         st.info(t("workshops.none"), icon=":material/info:")
     else:
@@ -264,9 +263,8 @@ with tabs[0]:
             border=True,
         )
 
-        with unit_of_work(engine()) as session:
-            enrolled = workshops.enrolments(session=session, actor=actor, edition_id=e.id)
-            sessions = workshops.sessions(session=session, actor=actor, edition_id=e.id)
+        enrolled = read(workshops.enrolments, actor, edition_id=e.id)
+        sessions = read(workshops.sessions, actor, edition_id=e.id)
 
         sub = st.tabs(
             [t("workshops.tab.people"), t("workshops.tab.attendance"), t("workshops.tab.sessions")]
@@ -324,10 +322,7 @@ with tabs[0]:
                 elif e.seats_left == 0:
                     st.caption(t("workshops.enrol.full", capacity=e.capacity))
                 else:
-                    with unit_of_work(engine()) as session:
-                        eligible = workshops.eligible_people(
-                            session=session, actor=actor, edition_id=e.id
-                        )
+                    eligible = read(workshops.eligible_people, actor, edition_id=e.id)
                     names = dict(eligible)
                     with st.form(f"workshops_enrol_{e.id}", clear_on_submit=True):
                         errors = FieldErrors()
@@ -448,14 +443,13 @@ with tabs[0]:
                     key=f"workshops_month_{e.id}",
                 )
                 month_sessions = [s for s in sessions if s.session_date.replace(day=1) == month]
-                with unit_of_work(engine()) as session:
-                    grid = workshops.attendance(
-                        session=session,
-                        actor=actor,
-                        edition_id=e.id,
-                        start=month_sessions[0].session_date,
-                        end=month_sessions[-1].session_date,
-                    )
+                grid = read(
+                    workshops.attendance,
+                    actor,
+                    edition_id=e.id,
+                    start=month_sessions[0].session_date,
+                    end=month_sessions[-1].session_date,
+                )
                 people_rows = [p for p in grid.people]
                 name_col = t("people.name")
                 total_col = t("workshops.attendance.total")

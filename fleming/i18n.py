@@ -16,7 +16,7 @@ import tomllib
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -79,6 +79,12 @@ def fmt_date(
     if isinstance(value, datetime):
         aware = value if value.tzinfo else value.replace(tzinfo=UTC)
         return format_datetime(aware, format="short", tzinfo=CENTRE_TZ, locale=LOCALES[lang])
+    return _fmt_day(value, lang, fmt)
+
+
+@lru_cache(maxsize=8192)
+def _fmt_day(value: date, lang: str, fmt: str) -> str:
+    # Babel takes ~25 us a date; a long table repeats the same few hundred days.
     return format_date(value, format=fmt, locale=LOCALES[lang])
 
 
