@@ -20,6 +20,7 @@ from fleming.internships import (
 )
 from fleming.models import ContractType, FundingStream, InternshipOutcome, Role
 from fleming.permissions import allowed
+from fleming.ui.cache import read
 from fleming.ui.context import engine, label, lang, t
 from fleming.ui.forms import FieldErrors, show_error
 from fleming.ui.guard import require_role
@@ -89,8 +90,8 @@ def start_form() -> None:
         st.stop()
     with unit_of_work(engine()) as session:
         rule = internships.rules(session=session)
-        entries = internships.selectable_entries(session=session, actor=actor)
-        tutors = {o.id: o.label for o in internships.tutor_options(session=session, actor=actor)}
+    entries = read(internships.selectable_entries, actor)
+    tutors = {o.id: o.label for o in read(internships.tutor_options, actor)}
     st.caption(rules_caption(rule))
     show_flash()
     errors = FieldErrors()
@@ -124,8 +125,7 @@ def start_form() -> None:
         chosen = by_id[entry_id]
         person_id, company_id = chosen.person_id, chosen.company_id
         default_tutor, default_funding = chosen.person_tutor_id, chosen.funding_stream
-        with unit_of_work(engine()) as session:
-            found = internships.company_options(session=session, actor=actor, company_id=company_id)
+        found = read(internships.company_options, actor, company_id=company_id)
         if found:
             st.caption(company_line(found[0]))
         errors.slot("person_id")
@@ -142,9 +142,8 @@ def start_form() -> None:
             placeholder=t("internship.new.company_search.placeholder"),
             key="internship_new_company_search",
         )
-        with unit_of_work(engine()) as session:
-            people = internships.person_options(session=session, actor=actor, text=person_text)
-            companies = internships.company_options(session=session, actor=actor, text=company_text)
+        people = read(internships.person_options, actor, text=person_text)
+        companies = read(internships.company_options, actor, text=company_text)
         people_by_id = {p.id: p for p in people}
         companies_by_id = {c.id: c for c in companies}
         person_id = p1.selectbox(

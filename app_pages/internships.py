@@ -5,12 +5,12 @@ import pandas as pd
 import streamlit as st
 
 from fleming import internships
-from fleming.db import unit_of_work
 from fleming.i18n import fmt_date, fmt_number, fmt_percent
 from fleming.internships import ListFilters, ListView
 from fleming.models import InternshipStatus, Role
 from fleming.permissions import allowed
-from fleming.ui.context import engine, label, lang, t
+from fleming.ui.cache import read
+from fleming.ui.context import label, lang, t
 from fleming.ui.guard import require_role
 from fleming.ui.paging import page_number, pager
 from fleming.ui.text import plain
@@ -23,14 +23,9 @@ DATE = "DD/MM/YYYY"
 st.title(t("internships.title"))
 st.caption(t("internships.caption"))
 
-with unit_of_work(engine()) as session:
-    options = internships.filter_options(session=session, actor=actor)
-    everyone = internships.counts(session=session, actor=actor)
-    mine = (
-        internships.counts(session=session, actor=actor, tutor_id=actor.id)
-        if actor.role is Role.TUTOR
-        else None
-    )
+options = read(internships.filter_options, actor)
+everyone = read(internships.counts, actor)
+mine = read(internships.counts, actor, tutor_id=actor.id) if actor.role is Role.TUTOR else None
 
 c1, c2, c3, c4 = st.columns([1, 1, 1, 1.2], vertical_alignment="bottom")
 c1.metric(t("internships.metric.active"), fmt_number(everyone.active, lang()), border=True)
@@ -97,10 +92,7 @@ with tab_list:
     )
     filters = ListFilters(view=view, company_id=company_id, tutor_id=tutor_id, text=text)
     page_no = page_number("internships_page_no", filters)
-    with unit_of_work(engine()) as session:
-        result = internships.list_(
-            session=session, actor=actor, filters=filters, page=page_no, page_size=PAGE_SIZE
-        )
+    result = read(internships.list_, actor, filters=filters, page=page_no, page_size=PAGE_SIZE)
     st.session_state["internships_page_no"] = result.page
 
     if not result.total:
@@ -195,8 +187,7 @@ with tab_list:
 
 # --------------------------------------------------------------------------- per company
 with tab_companies:
-    with unit_of_work(engine()) as session:
-        groups = internships.by_company(session=session, actor=actor)
+    groups = read(internships.by_company, actor)
     st.caption(t("internships.by_company.caption"))
     if groups:
         st.dataframe(
@@ -225,8 +216,7 @@ with tab_companies:
 
 # --------------------------------------------------------------------------- per tutor
 with tab_tutors:
-    with unit_of_work(engine()) as session:
-        groups = internships.by_tutor(session=session, actor=actor)
+    groups = read(internships.by_tutor, actor)
     st.caption(t("internships.by_tutor.caption"))
     if groups:
         st.dataframe(
