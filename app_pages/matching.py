@@ -357,7 +357,7 @@ with tab_rank:
         if pick is not None:
             chosen = ranking.explain(int(pick))
             left, right = st.columns([3, 2])
-            left.altair_chart(mv.terms_chart(chosen.terms), width="stretch")
+            mv.show_terms_chart(left, chosen.terms)
             right.markdown(
                 "**"
                 + t(

@@ -685,10 +685,10 @@ class Ranking:
         return self.frame[self.frame["excluded"]]
 
     def explain(self, person_id: int) -> Explanation:
-        rows = self.frame.index[self.frame["person_id"] == person_id]
-        if not len(rows):
+        at = np.flatnonzero(self.frame["person_id"].to_numpy() == person_id)
+        if not len(at):
             raise NotFound(person_id)
-        return _explain_row(self.frame.loc[rows[0]], self.vacancy, self.weights)
+        return _explain_row(self.frame.iloc[at[0]], self.vacancy, self.weights)
 
 
 def reasons_of(row: pd.Series) -> tuple[Reason, ...]:

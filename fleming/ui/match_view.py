@@ -141,6 +141,12 @@ def terms_text(terms: tuple[Term, ...]) -> str:
 
 
 def terms_frame(terms: tuple[Term, ...]) -> pd.DataFrame:
+    """The score's terms as a table (term, points, why), kept per terms and language."""
+    return _terms_frame(terms, lang())
+
+
+@st.cache_data(max_entries=1024, show_spinner=False)
+def _terms_frame(terms: tuple[Term, ...], language: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             t("matching.col.term"): [term_label(x.name) for x in terms],
@@ -148,6 +154,19 @@ def terms_frame(terms: tuple[Term, ...]) -> pd.DataFrame:
             t("matching.col.why"): [term_detail(x) for x in terms],
         }
     )
+
+
+def show_terms_chart(container, terms: tuple[Term, ...]) -> None:
+    """The terms chart in ``container``, from a Vega-Lite spec kept per terms and language:
+    building and validating the Altair chart took longer than the rest of the section."""
+    container.vega_lite_chart(spec=_terms_spec(terms, lang()), width="stretch", theme="streamlit")
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _terms_spec(terms: tuple[Term, ...], language: str) -> dict:
+    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+
+    return _convert_altair_to_vega_lite_spec(terms_chart(terms))
 
 
 def terms_chart(terms: tuple[Term, ...]) -> alt.Chart:
