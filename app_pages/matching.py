@@ -81,7 +81,7 @@ vacancy_id = st.selectbox(
 )
 st.session_state[CURRENT_VACANCY] = vacancy_id
 
-ranking = read(matching.rank_people, actor, vacancy_id=vacancy_id)
+ranking = read(matching.rank_people, actor, large=True, vacancy_id=vacancy_id)
 weights_view = read(matching.get_weights, actor)
 entries = read(shortlists.entries, actor, vacancy_id=vacancy_id)
 changes = read(shortlists.history, actor, vacancy_id=vacancy_id)

@@ -28,16 +28,18 @@ from fleming.ui.context import engine
 T = TypeVar("T")
 TTL = 60  # seconds: the longest a write by another process can go unseen
 ENTRIES = 512  # answers kept per process (a page of the register is a few kB)
+LARGE_ENTRIES = 24  # rankings: ~5 MB each at 20,000 people
 
 
 def actor_key(actor: Actor) -> tuple:
     return (actor.id, actor.role.value, actor.partner_org_id)
 
 
-def read(service: Callable[..., T], actor: Actor, /, **kwargs: Any) -> T:
+def read(service: Callable[..., T], actor: Actor, /, *, large: bool = False, **kwargs: Any) -> T:
     """``service(session=..., actor=actor, **kwargs)``, answered from the cache when nothing
-    was written since the same call (see the module's docstring)."""
-    return _read(
+    was written since the same call (see the module's docstring). ``large``: an answer of
+    megabytes (a whole ranking), kept in a smaller cache so memory stays bounded."""
+    return (_read_large if large else _read)(
         config.database_url(),
         db.write_generation(),
         actor_key(actor),
@@ -59,5 +61,23 @@ def _read(
     _service: Callable[..., Any],
     _actor: Actor,
 ) -> Any:
+    return _call(_service, _actor, kwargs)
+
+
+@st.cache_data(ttl=TTL, max_entries=LARGE_ENTRIES, show_spinner=False)
+def _read_large(
+    url: str,
+    generation: int,
+    actor: tuple,
+    name: str,
+    kwargs: dict[str, Any],
+    *,
+    _service: Callable[..., Any],
+    _actor: Actor,
+) -> Any:
+    return _call(_service, _actor, kwargs)
+
+
+def _call(service: Callable[..., Any], actor: Actor, kwargs: dict[str, Any]) -> Any:
     with unit_of_work(engine()) as session:
-        return _service(session=session, actor=_actor, **kwargs)
+        return service(session=session, actor=actor, **kwargs)
