@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from fleming import bench, cli
 
 
@@ -31,7 +33,16 @@ def test_small_bench_reports_every_measure_and_agrees(engine, tmp_path, capsys):
     kpis = {(k["kpi"], k["period"]) for k in report["kpis"]}
     assert kpis == {(name, period) for name in bench.KPI_RAW for period in ("year", "all")}
     assert [k["kpi"] for k in report["kpis"] if not k["agree"]] == []
-    assert all(k["median_ms"] > 0 and k["raw_ms"] > 0 for k in report["kpis"])
+    # each KPI's own queries were captured and replayed: at least one statement, timed, and the
+    # ratios are the figures they divide
+    for k in report["kpis"]:
+        assert k["statements"] >= 1, k
+        assert k["function_ms"] > 0 and k["queries_ms"] > 0 and k["raw_ms"] > 0, k
+        assert k["queries_ratio"] == pytest.approx(k["queries_ms"] / k["raw_ms"])
+        assert k["function_ratio"] == pytest.approx(k["function_ms"] / k["raw_ms"])
+    assert report["targets"]["KPI queries ≤ 2× their raw SQL"] == all(
+        k["queries_ratio"] <= bench.KPI_RATIO for k in report["kpis"]
+    )
 
     # the register cases found people; the pages opened without errors for their roles
     assert {r["case"] for r in report["register"]} >= {"first page", "last page", "surname"}
@@ -47,12 +58,15 @@ def test_small_bench_reports_every_measure_and_agrees(engine, tmp_path, capsys):
     }
     assert [p for p in report["pages"] if p["error"]] == []
     assert all(p["median_ms"] > 0 and p["empty_ms"] > 0 for p in report["pages"])
+    assert all(p["first_ms"] > 0 and p["empty_first_ms"] > 0 for p in report["pages"])
 
     assert report["peak_rss_mb"] > 0
     assert set(report["targets"]) >= {"ranking agrees with the loop", "pages ≤ 300 ms"}
     table = bench.format_table(report)
     for heading in ("**Matching**", "**KPIs**", "**People register**", "**Pages**"):
         assert heading in table
+    for column in ("queries ms (statements)", "function / raw", "queries / raw", "first run ms"):
+        assert column in table
     path = tmp_path / "bench.json"
     bench.write_json(report, str(path))
     assert json.loads(path.read_text())["matching"]["agree"] is True
