@@ -253,395 +253,414 @@ def highlight_mine(df: pd.DataFrame):
     )
 
 
-with tab_rank:
-    st.caption(
-        t(
-            "matching.ranking.summary",
-            eligible=len(eligible),
-            excluded=len(excluded),
-            total=len(frame),
-        )
-    )
-    r1, r2, r3 = st.columns([1, 1, 2])
-    top_n = r1.selectbox(t("matching.top_n"), [10, 20, 50, 100], key="matching_top_n")
-    show_excluded = r2.toggle(t("matching.show_excluded"), key="matching_show_excluded")
-
-    top = eligible.head(top_n)
-    explained = [ranking.explain(int(pid)) for pid in top["person_id"]]
-    own = (top["tutor_id"] == actor.id).fillna(False).to_numpy(dtype=bool)
-    if top.empty:
-        st.info(t("matching.nobody_eligible"), icon=":material/person_off:")
-    else:
-        columns = {
-            "#": [e.rank for e in explained],
-            mine_col: ["★" if o else "" for o in own],
-            t("matching.col.person"): [e.name for e in explained],
-            t("matching.col.score"): [round(e.score, 1) for e in explained],
-            t("matching.col.competences"): [
-                f"{len(e.matched)}/{len(e.matched) + len(e.missing)}" for e in explained
-            ],
-            t("matching.col.missing"): [
-                mv.checks_short(e.missing, limit=2) or t("matching.none") for e in explained
-            ],
-            t("matching.col.terms"): [mv.terms_text(e.terms) for e in explained],
-            t("matching.col.shortlist"): [
-                label(listed[e.person_id].stage) if e.person_id in listed else "" for e in explained
-            ],
-        }
-        if is_coordinator:
-            del columns[mine_col]
-        table = pd.DataFrame(columns)
-        st.dataframe(
-            highlight_mine(table),
-            hide_index=True,
-            width="stretch",
-            column_config={
-                "#": st.column_config.NumberColumn(width=40),
-                t("matching.col.person"): st.column_config.TextColumn(width=170),
-                t("matching.col.score"): st.column_config.ProgressColumn(
-                    min_value=0, max_value=mv.SCORE_MAX, format="%.1f", width=110
-                ),
-                t("matching.col.competences"): st.column_config.TextColumn(
-                    width=90, help=t("matching.col.competences.help")
-                ),
-                t("matching.col.missing"): st.column_config.TextColumn(
-                    width=300, help=t("matching.col.missing.help")
-                ),
-                t("matching.col.terms"): st.column_config.TextColumn(width=420),
-                mine_col: st.column_config.TextColumn(width=40, help=t("matching.mine.help")),
-            },
-            key="matching_ranking_table",
-        )
-        if not is_coordinator:
-            st.caption("★ " + t("matching.mine.help"))
-
-        st.markdown("##### " + t("matching.explanations"))
-        for e, o, tutor_id in zip(explained, own, top["tutor_id"], strict=True):
-            star = "★ " if o else ""
-            head = f"#{e.rank} {star}{plain(e.name)} — {mv.score_text(e.score)}/{mv.SCORE_MAX}"
-            with st.expander(head):
-                st.dataframe(mv.terms_frame(e.terms), hide_index=True, width="stretch")
-                st.markdown(mv.explanation_markdown(e.matched, e.missing))
-                add_button(
-                    e.person_id,
-                    None if pd.isna(tutor_id) else int(tutor_id),
-                    f"matching_add_{e.person_id}",
-                )
-
-        st.markdown("##### " + t("matching.chart.heading"))
-        # The people in the list above and, for a tutor, their own: not every eligible person
-        # (thousands at a large centre, sent to the browser on every run).
-        pickable = eligible[
-            eligible["person_id"].isin(top["person_id"])
-            | (False if is_coordinator else (eligible["tutor_id"] == actor.id).fillna(False))
-        ]
-        names = dict(
-            zip(
-                pickable["person_id"],
-                "#"
-                + pickable["rank"].astype(str)
-                + " "
-                + pickable["first_name"]
-                + " "
-                + pickable["last_name"],
-                strict=True,
+if tab_rank.open:  # lazy: only the open tab runs
+    with tab_rank:
+        st.caption(
+            t(
+                "matching.ranking.summary",
+                eligible=len(eligible),
+                excluded=len(excluded),
+                total=len(frame),
             )
         )
-        pick = st.selectbox(
-            t("matching.chart.person"),
-            list(names),
-            format_func=lambda pid: names[pid],
-            key="matching_chart_person",
-            help=t("matching.chart.person.help"),
-        )
-        if pick is not None:
-            chosen = ranking.explain(int(pick))
-            left, right = st.columns([3, 2])
-            mv.show_terms_chart(left, chosen.terms)
-            right.markdown(
-                "**"
-                + t(
-                    "matching.chart.total",
-                    name=plain(chosen.name),
-                    score=mv.score_text(chosen.score),
-                )
-                + "**\n\n"
-                + "\n".join(f"- {mv.term_label(x.name)}: {mv.term_detail(x)}" for x in chosen.terms)
-            )
+        r1, r2, r3 = st.columns([1, 1, 2])
+        top_n = r1.selectbox(t("matching.top_n"), [10, 20, 50, 100], key="matching_top_n")
+        show_excluded = r2.toggle(t("matching.show_excluded"), key="matching_show_excluded")
 
-    if show_excluded:
-        st.markdown("##### " + t("matching.excluded.heading", n=len(excluded)))
-        counts = [
-            f"{mv.reason_label(r)}: {int(excluded[f'x_{r.value}'].sum())}"
-            for r in Reason
-            if excluded[f"x_{r.value}"].any()
-        ]
-        st.caption(" · ".join(counts))
-        reasons_col = mv.reasons_column(excluded)
-        ex_columns = {
-            mine_col: np.where(
-                (excluded["tutor_id"] == actor.id).fillna(False).to_numpy(dtype=bool), "★", ""
-            ),
-            t("matching.col.person"): (excluded["first_name"] + " " + excluded["last_name"])
-            .astype(str)
-            .to_list(),
-            t("matching.col.reasons"): reasons_col,
-            t("matching.col.score_if_eligible"): excluded["score"].round(1).to_list(),
-        }
-        if is_coordinator:
-            del ex_columns[mine_col]
-        ex_table = pd.DataFrame(ex_columns)
-        st.dataframe(ex_table, hide_index=True, width="stretch", key="matching_excluded_table")
-
-    labels, db, rows = mv.csv_labels(), engine(), len(frame)
-
-    def export_csv() -> bytes:
-        """Built when the button is clicked (on another thread): the CSV, and its audit row."""
-        data = mv.ranking_csv(frame, labels)
-        with unit_of_work(db) as session:
-            matching.record_export(session=session, actor=actor, vacancy_id=vacancy_id, rows=rows)
-        return data
-
-    r3.download_button(
-        t("matching.download"),
-        export_csv,
-        file_name=f"abbinamento_{vacancy_id}.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        on_click="ignore",
-        key="matching_download",
-    )
-
-# ----------------------------------------------------------------------------- the shortlist
-with tab_list:
-    st.caption(
-        t(
-            "matching.shortlist.summary",
-            n=len(entries),
-            open=sum(e.stage not in shortlists.FINAL_STAGES for e in entries),
-        )
-    )
-    if not entries:
-        st.info(t("matching.shortlist.empty"), icon=":material/playlist_add:")
-    else:
-        own_entries = [e.tutor_id == actor.id for e in entries]
-        table = pd.DataFrame(
-            {
-                mine_col: ["★" if o else "" for o in own_entries],
-                t("matching.col.person"): [e.name for e in entries],
-                t("matching.col.stage"): [label(e.stage) for e in entries],
-                t("matching.col.reason"): [e.reason or "" for e in entries],
-                t("matching.col.origin"): [
-                    t("matching.origin.partner", partner=e.partner)
-                    if e.origin is ShortlistOrigin.PARTNER
-                    else t("matching.origin.centre")
-                    for e in entries
+        top = eligible.head(top_n)
+        explained = [ranking.explain(int(pid)) for pid in top["person_id"]]
+        own = (top["tutor_id"] == actor.id).fillna(False).to_numpy(dtype=bool)
+        if top.empty:
+            st.info(t("matching.nobody_eligible"), icon=":material/person_off:")
+        else:
+            columns = {
+                "#": [e.rank for e in explained],
+                mine_col: ["★" if o else "" for o in own],
+                t("matching.col.person"): [e.name for e in explained],
+                t("matching.col.score"): [round(e.score, 1) for e in explained],
+                t("matching.col.competences"): [
+                    f"{len(e.matched)}/{len(e.matched) + len(e.missing)}" for e in explained
                 ],
-                t("matching.col.motivation"): [e.motivation or "" for e in entries],
-                t("matching.col.score_added"): [
-                    None if e.score is None else round(e.score, 1) for e in entries
+                t("matching.col.missing"): [
+                    mv.checks_short(e.missing, limit=2) or t("matching.none") for e in explained
                 ],
-                t("matching.col.added"): [
-                    f"{fmt_date(e.added_at, lang())} · {e.added_by or '—'}" for e in entries
+                t("matching.col.terms"): [mv.terms_text(e.terms) for e in explained],
+                t("matching.col.shortlist"): [
+                    label(listed[e.person_id].stage) if e.person_id in listed else ""
+                    for e in explained
                 ],
             }
-        )
-        st.dataframe(
-            highlight_mine(table),
-            hide_index=True,
-            width="stretch",
-            placeholder="—",  # no score for a partner's nomination outside the ranking's filters
-            key="matching_shortlist_table",
-        )
-        partner_entries = [e for e in entries if e.origin is ShortlistOrigin.PARTNER]
-        if partner_entries:
-            st.caption(t("matching.shortlist.partner_note", n=len(partner_entries)))
-
-        if is_coordinator:
-            st.markdown("##### " + t("matching.move.heading"))
-            # options in a stable order and labelled by name only, so the choice survives a save
-            # (a changed option list would reset the selection to another person)
-            movable = {e.id: e for e in sorted(entries, key=lambda e: (e.name, e.id))}
-            entry_id = st.selectbox(
-                t("matching.move.entry"),
-                list(movable),
-                format_func=lambda i: movable[i].name,
-                key="matching_move_entry",
+            if is_coordinator:
+                del columns[mine_col]
+            table = pd.DataFrame(columns)
+            st.dataframe(
+                highlight_mine(table),
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "#": st.column_config.NumberColumn(width=40),
+                    t("matching.col.person"): st.column_config.TextColumn(width=170),
+                    t("matching.col.score"): st.column_config.ProgressColumn(
+                        min_value=0, max_value=mv.SCORE_MAX, format="%.1f", width=110
+                    ),
+                    t("matching.col.competences"): st.column_config.TextColumn(
+                        width=90, help=t("matching.col.competences.help")
+                    ),
+                    t("matching.col.missing"): st.column_config.TextColumn(
+                        width=300, help=t("matching.col.missing.help")
+                    ),
+                    t("matching.col.terms"): st.column_config.TextColumn(width=420),
+                    mine_col: st.column_config.TextColumn(width=40, help=t("matching.mine.help")),
+                },
+                key="matching_ranking_table",
             )
-            entry = movable[entry_id]
-            st.caption(t("matching.move.current", stage=label(entry.stage)))
-            if not entry.moves:
-                st.info(t("matching.move.final", stage=label(entry.stage)), icon=":material/flag:")
-            else:
-                with st.form("matching_move_form"):
-                    merrors = FieldErrors()
-                    to_stage = st.selectbox(
-                        t("matching.move.to"),
-                        entry.moves,
-                        format_func=label,
-                        key=f"matching_move_to_{entry.id}_{lang()}",
-                    )
-                    merrors.slot("to_stage")
-                    reason = st.text_input(
-                        t("matching.move.reason"),
-                        help=t("matching.move.reason.help"),
-                        max_chars=shortlists.REASON_MAX,
-                        key=f"matching_move_reason_{entry.id}",
-                    )
-                    merrors.slot("reason")
-                    if st.form_submit_button(t("matching.move.submit"), type="primary"):
-                        try:
-                            with unit_of_work(engine()) as session:
-                                shortlists.move(
-                                    session=session,
-                                    actor=actor,
-                                    entry_id=entry.id,
-                                    to_stage=to_stage,
-                                    reason=reason,
-                                    version=entry.version,
-                                )
-                        except (ValidationError, ValidationErrors) as exc:
-                            merrors.show(exc)
-                        except FlemingError as exc:
-                            show_error(exc)
-                        else:
-                            st.toast(
-                                t(
-                                    "matching.move.done",
-                                    name=plain(entry.name),
-                                    stage=label(to_stage),
-                                )
-                            )
-                            st.rerun()
+            if not is_coordinator:
+                st.caption("★ " + t("matching.mine.help"))
 
-        st.markdown("##### " + t("matching.history.heading"))
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    t("matching.col.when"): [fmt_date(c.changed_at, lang()) for c in changes],
-                    t("matching.col.person"): [c.name for c in changes],
-                    t("matching.col.change"): [
-                        (label(c.from_stage) + " → " if c.from_stage else "")
-                        + label(ShortlistStage(c.to_stage))
-                        for c in changes
-                    ],
-                    t("matching.col.reason"): [c.reason or "" for c in changes],
-                    t("matching.col.by"): [c.changed_by or "—" for c in changes],
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-            key="matching_history_table",
+            st.markdown("##### " + t("matching.explanations"))
+            for e, o, tutor_id in zip(explained, own, top["tutor_id"], strict=True):
+                star = "★ " if o else ""
+                head = f"#{e.rank} {star}{plain(e.name)} — {mv.score_text(e.score)}/{mv.SCORE_MAX}"
+                with st.expander(head):
+                    st.dataframe(mv.terms_frame(e.terms), hide_index=True, width="stretch")
+                    st.markdown(mv.explanation_markdown(e.matched, e.missing))
+                    add_button(
+                        e.person_id,
+                        None if pd.isna(tutor_id) else int(tutor_id),
+                        f"matching_add_{e.person_id}",
+                    )
+
+            st.markdown("##### " + t("matching.chart.heading"))
+            # The people in the list above and, for a tutor, their own: not every eligible person
+            # (thousands at a large centre, sent to the browser on every run).
+            pickable = eligible[
+                eligible["person_id"].isin(top["person_id"])
+                | (False if is_coordinator else (eligible["tutor_id"] == actor.id).fillna(False))
+            ]
+            names = dict(
+                zip(
+                    pickable["person_id"],
+                    "#"
+                    + pickable["rank"].astype(str)
+                    + " "
+                    + pickable["first_name"]
+                    + " "
+                    + pickable["last_name"],
+                    strict=True,
+                )
+            )
+            pick = st.selectbox(
+                t("matching.chart.person"),
+                list(names),
+                format_func=lambda pid: names[pid],
+                key="matching_chart_person",
+                help=t("matching.chart.person.help"),
+            )
+            if pick is not None:
+                chosen = ranking.explain(int(pick))
+                left, right = st.columns([3, 2])
+                mv.show_terms_chart(left, chosen.terms)
+                right.markdown(
+                    "**"
+                    + t(
+                        "matching.chart.total",
+                        name=plain(chosen.name),
+                        score=mv.score_text(chosen.score),
+                    )
+                    + "**\n\n"
+                    + "\n".join(
+                        f"- {mv.term_label(x.name)}: {mv.term_detail(x)}" for x in chosen.terms
+                    )
+                )
+
+        if show_excluded:
+            st.markdown("##### " + t("matching.excluded.heading", n=len(excluded)))
+            counts = [
+                f"{mv.reason_label(r)}: {int(excluded[f'x_{r.value}'].sum())}"
+                for r in Reason
+                if excluded[f"x_{r.value}"].any()
+            ]
+            st.caption(" · ".join(counts))
+            reasons_col = mv.reasons_column(excluded)
+            ex_columns = {
+                mine_col: np.where(
+                    (excluded["tutor_id"] == actor.id).fillna(False).to_numpy(dtype=bool), "★", ""
+                ),
+                t("matching.col.person"): (excluded["first_name"] + " " + excluded["last_name"])
+                .astype(str)
+                .to_list(),
+                t("matching.col.reasons"): reasons_col,
+                t("matching.col.score_if_eligible"): excluded["score"].round(1).to_list(),
+            }
+            if is_coordinator:
+                del ex_columns[mine_col]
+            ex_table = pd.DataFrame(ex_columns)
+            st.dataframe(ex_table, hide_index=True, width="stretch", key="matching_excluded_table")
+
+        labels, db, rows = mv.csv_labels(), engine(), len(frame)
+
+        def export_csv() -> bytes:
+            """Built when the button is clicked (on another thread): the CSV, and its audit row."""
+            data = mv.ranking_csv(frame, labels)
+            with unit_of_work(db) as session:
+                matching.record_export(
+                    session=session, actor=actor, vacancy_id=vacancy_id, rows=rows
+                )
+            return data
+
+        r3.download_button(
+            t("matching.download"),
+            export_csv,
+            file_name=f"abbinamento_{vacancy_id}.csv",
+            mime="text/csv",
+            icon=":material/download:",
+            on_click="ignore",
+            key="matching_download",
         )
+
+# ----------------------------------------------------------------------------- the shortlist
+if tab_list.open:  # lazy: only the open tab runs
+    with tab_list:
+        st.caption(
+            t(
+                "matching.shortlist.summary",
+                n=len(entries),
+                open=sum(e.stage not in shortlists.FINAL_STAGES for e in entries),
+            )
+        )
+        if not entries:
+            st.info(t("matching.shortlist.empty"), icon=":material/playlist_add:")
+        else:
+            own_entries = [e.tutor_id == actor.id for e in entries]
+            table = pd.DataFrame(
+                {
+                    mine_col: ["★" if o else "" for o in own_entries],
+                    t("matching.col.person"): [e.name for e in entries],
+                    t("matching.col.stage"): [label(e.stage) for e in entries],
+                    t("matching.col.reason"): [e.reason or "" for e in entries],
+                    t("matching.col.origin"): [
+                        t("matching.origin.partner", partner=e.partner)
+                        if e.origin is ShortlistOrigin.PARTNER
+                        else t("matching.origin.centre")
+                        for e in entries
+                    ],
+                    t("matching.col.motivation"): [e.motivation or "" for e in entries],
+                    t("matching.col.score_added"): [
+                        None if e.score is None else round(e.score, 1) for e in entries
+                    ],
+                    t("matching.col.added"): [
+                        f"{fmt_date(e.added_at, lang())} · {e.added_by or '—'}" for e in entries
+                    ],
+                }
+            )
+            st.dataframe(
+                highlight_mine(table),
+                hide_index=True,
+                width="stretch",
+                placeholder="—",  # no score: a partner nominated them outside the filters
+                key="matching_shortlist_table",
+            )
+            partner_entries = [e for e in entries if e.origin is ShortlistOrigin.PARTNER]
+            if partner_entries:
+                st.caption(t("matching.shortlist.partner_note", n=len(partner_entries)))
+
+            if is_coordinator:
+                st.markdown("##### " + t("matching.move.heading"))
+                # options in a stable order and labelled by name only, so the choice survives a save
+                # (a changed option list would reset the selection to another person)
+                movable = {e.id: e for e in sorted(entries, key=lambda e: (e.name, e.id))}
+                entry_id = st.selectbox(
+                    t("matching.move.entry"),
+                    list(movable),
+                    format_func=lambda i: movable[i].name,
+                    key="matching_move_entry",
+                )
+                entry = movable[entry_id]
+                st.caption(t("matching.move.current", stage=label(entry.stage)))
+                if not entry.moves:
+                    st.info(
+                        t("matching.move.final", stage=label(entry.stage)), icon=":material/flag:"
+                    )
+                else:
+                    with st.form("matching_move_form"):
+                        merrors = FieldErrors()
+                        to_stage = st.selectbox(
+                            t("matching.move.to"),
+                            entry.moves,
+                            format_func=label,
+                            key=f"matching_move_to_{entry.id}_{lang()}",
+                        )
+                        merrors.slot("to_stage")
+                        reason = st.text_input(
+                            t("matching.move.reason"),
+                            help=t("matching.move.reason.help"),
+                            max_chars=shortlists.REASON_MAX,
+                            key=f"matching_move_reason_{entry.id}",
+                        )
+                        merrors.slot("reason")
+                        if st.form_submit_button(t("matching.move.submit"), type="primary"):
+                            try:
+                                with unit_of_work(engine()) as session:
+                                    shortlists.move(
+                                        session=session,
+                                        actor=actor,
+                                        entry_id=entry.id,
+                                        to_stage=to_stage,
+                                        reason=reason,
+                                        version=entry.version,
+                                    )
+                            except (ValidationError, ValidationErrors) as exc:
+                                merrors.show(exc)
+                            except FlemingError as exc:
+                                show_error(exc)
+                            else:
+                                st.toast(
+                                    t(
+                                        "matching.move.done",
+                                        name=plain(entry.name),
+                                        stage=label(to_stage),
+                                    )
+                                )
+                                st.rerun()
+
+            st.markdown("##### " + t("matching.history.heading"))
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        t("matching.col.when"): [fmt_date(c.changed_at, lang()) for c in changes],
+                        t("matching.col.person"): [c.name for c in changes],
+                        t("matching.col.change"): [
+                            (label(c.from_stage) + " → " if c.from_stage else "")
+                            + label(ShortlistStage(c.to_stage))
+                            for c in changes
+                        ],
+                        t("matching.col.reason"): [c.reason or "" for c in changes],
+                        t("matching.col.by"): [c.changed_by or "—" for c in changes],
+                    }
+                ),
+                hide_index=True,
+                width="stretch",
+                key="matching_history_table",
+            )
 
 # ----------------------------------------------------------------------------- sharing
-with tab_share:
-    st.caption(
-        t("matching.share.explain")
-        + " "
-        + t("matching.share.count", n=sum(x.active for x in shares))
-    )
-    if shares:
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    t("matching.col.partner"): [s.partner for s in shares],
-                    t("matching.col.shared"): [
-                        f"{fmt_date(s.shared_at, lang())} · {s.shared_by or '—'}" for s in shares
-                    ],
-                    t("matching.col.share_state"): [
-                        t("matching.share.active")
-                        if s.active
-                        else t("matching.share.revoked", when=fmt_date(s.revoked_at, lang()))
-                        for s in shares
-                    ],
-                }
-            ),
-            hide_index=True,
-            width="stretch",
-            key="matching_shares_table",
+if tab_share.open:  # lazy: only the open tab runs
+    with tab_share:
+        st.caption(
+            t("matching.share.explain")
+            + " "
+            + t("matching.share.count", n=sum(x.active for x in shares))
         )
-    else:
-        st.info(t("matching.share.none"), icon=":material/share:")
-
-    if is_coordinator and entries and partners:
-        partner_names = dict(partners)
-        partner_id = st.selectbox(
-            t("matching.share.partner"),
-            list(partner_names),
-            format_func=lambda i: partner_names[i],
-            key="matching_share_partner",
-        )
-        preview = read(
-            shortlists.share_preview, actor, vacancy_id=vacancy_id, partner_org_id=partner_id
-        )
-        ok = [c for c in preview if c.shareable]
-        blocked = [c for c in preview if not c.shareable]
-        left, right = st.columns(2)
-        with left:
-            st.markdown("**" + t("matching.share.visible", n=len(ok)) + "**")
-            st.markdown(
-                "\n".join(f"- {plain(c.name)} ({label(c.stage)})" for c in ok) or t("matching.none")
-            )
-        with right:
-            st.markdown("**" + t("matching.share.blocked", n=len(blocked)) + "**")
-            st.markdown(
-                "\n".join(
-                    "- "
-                    + plain(c.name)
-                    + ": "
-                    + t(
-                        f"matching.share.reason.{c.blocked_reason}",
-                        day=fmt_date(c.consent_withdrawn_on or c.consent_given_on, lang()),
-                    )
-                    for c in blocked
-                )
-                or t("matching.none")
-            )
-        current = next((s for s in shares if s.active and s.partner_org_id == partner_id), None)
-        if current is not None:
-            st.success(
-                t(
-                    "matching.share.is_shared",
-                    partner=plain(partner_names[partner_id]),
-                    when=fmt_date(current.shared_at, lang()),
+        if shares:
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        t("matching.col.partner"): [s.partner for s in shares],
+                        t("matching.col.shared"): [
+                            f"{fmt_date(s.shared_at, lang())} · {s.shared_by or '—'}"
+                            for s in shares
+                        ],
+                        t("matching.col.share_state"): [
+                            t("matching.share.active")
+                            if s.active
+                            else t("matching.share.revoked", when=fmt_date(s.revoked_at, lang()))
+                            for s in shares
+                        ],
+                    }
                 ),
-                icon=":material/share:",
+                hide_index=True,
+                width="stretch",
+                key="matching_shares_table",
             )
-            if st.button(
-                t("matching.share.revoke"), key="matching_unshare", icon=":material/link_off:"
+        else:
+            st.info(t("matching.share.none"), icon=":material/share:")
+
+        if is_coordinator and entries and partners:
+            partner_names = dict(partners)
+            partner_id = st.selectbox(
+                t("matching.share.partner"),
+                list(partner_names),
+                format_func=lambda i: partner_names[i],
+                key="matching_share_partner",
+            )
+            preview = read(
+                shortlists.share_preview, actor, vacancy_id=vacancy_id, partner_org_id=partner_id
+            )
+            ok = [c for c in preview if c.shareable]
+            blocked = [c for c in preview if not c.shareable]
+            left, right = st.columns(2)
+            with left:
+                st.markdown("**" + t("matching.share.visible", n=len(ok)) + "**")
+                st.markdown(
+                    "\n".join(f"- {plain(c.name)} ({label(c.stage)})" for c in ok)
+                    or t("matching.none")
+                )
+            with right:
+                st.markdown("**" + t("matching.share.blocked", n=len(blocked)) + "**")
+                st.markdown(
+                    "\n".join(
+                        "- "
+                        + plain(c.name)
+                        + ": "
+                        + t(
+                            f"matching.share.reason.{c.blocked_reason}",
+                            day=fmt_date(c.consent_withdrawn_on or c.consent_given_on, lang()),
+                        )
+                        for c in blocked
+                    )
+                    or t("matching.none")
+                )
+            current = next((s for s in shares if s.active and s.partner_org_id == partner_id), None)
+            if current is not None:
+                st.success(
+                    t(
+                        "matching.share.is_shared",
+                        partner=plain(partner_names[partner_id]),
+                        when=fmt_date(current.shared_at, lang()),
+                    ),
+                    icon=":material/share:",
+                )
+                if st.button(
+                    t("matching.share.revoke"), key="matching_unshare", icon=":material/link_off:"
+                ):
+                    try:
+                        with unit_of_work(engine()) as session:
+                            shortlists.unshare(session=session, actor=actor, share_id=current.id)
+                    except FlemingError as exc:
+                        show_error(exc)
+                    else:
+                        st.toast(
+                            t(
+                                "matching.share.revoked_done",
+                                partner=plain(partner_names[partner_id]),
+                            )
+                        )
+                        st.rerun()
+            elif st.button(
+                t("matching.share.submit", partner=plain(partner_names[partner_id])),
+                key="matching_share",
+                type="primary",
+                disabled=not ok,
+                icon=":material/share:",
             ):
                 try:
                     with unit_of_work(engine()) as session:
-                        shortlists.unshare(session=session, actor=actor, share_id=current.id)
+                        shortlists.share(
+                            session=session,
+                            actor=actor,
+                            vacancy_id=vacancy_id,
+                            partner_org_id=partner_id,
+                        )
+                except ValidationError as exc:
+                    st.error(t(exc.message, **exc.params))
                 except FlemingError as exc:
                     show_error(exc)
                 else:
                     st.toast(
-                        t("matching.share.revoked_done", partner=plain(partner_names[partner_id]))
+                        t(
+                            "matching.share.done",
+                            partner=plain(partner_names[partner_id]),
+                            n=len(ok),
+                        )
                     )
                     st.rerun()
-        elif st.button(
-            t("matching.share.submit", partner=plain(partner_names[partner_id])),
-            key="matching_share",
-            type="primary",
-            disabled=not ok,
-            icon=":material/share:",
-        ):
-            try:
-                with unit_of_work(engine()) as session:
-                    shortlists.share(
-                        session=session,
-                        actor=actor,
-                        vacancy_id=vacancy_id,
-                        partner_org_id=partner_id,
-                    )
-            except ValidationError as exc:
-                st.error(t(exc.message, **exc.params))
-            except FlemingError as exc:
-                show_error(exc)
-            else:
-                st.toast(
-                    t("matching.share.done", partner=plain(partner_names[partner_id]), n=len(ok))
-                )
-                st.rerun()

@@ -75,6 +75,12 @@ def _button(at: AppTest, label: str):
     return next(b for b in at.button if b.label == label)
 
 
+def _tab(at: AppTest, label: str) -> AppTest:
+    """Open a tab of the page (only the open tab's content runs)."""
+    at.session_state["matching_tab"] = label
+    return at.run()
+
+
 def test_coordinator_sees_a_ranking_with_explanations(own_demo):
     at = _open("coordinatore")
     ranking = _selected_ranking(own_demo, at, "coordinatore")
@@ -140,6 +146,8 @@ def test_coordinator_adds_moves_and_shares(own_demo):
         name = f"{person.first_name} {person.last_name}"
     assert entry.stage is ShortlistStage.PROPOSED
     assert entry.score == pytest.approx(ranking.explain(candidate).score, abs=0.01)
+    assert not any(c.value.startswith("In rosa:") for c in at.caption), "only the open tab runs"
+    _tab(at, "Rosa dei candidati")
     assert f"In rosa: {len(before) + 1} ·" in " ".join(c.value for c in at.caption)
 
     # move the new entry to "contacted"
@@ -180,7 +188,7 @@ def test_coordinator_adds_moves_and_shares(own_demo):
             )
         )
         org_name = org.name
-    at.run()
+    _tab(at, "Condivisione con i partner")
     at.selectbox(key="matching_share_partner").set_value(org.id).run()
     assert any(m.value.startswith("**Visibili al partner (") for m in at.markdown)
     assert any(f"- {name} (Contattato)" in m.value for m in at.markdown)

@@ -235,7 +235,8 @@ def test_a_nomination_reaches_the_coordinators_matching_page(own_demo, referred)
 
     coordinator = _open("matching.py", "coordinatore", **{CURRENT_VACANCY: vacancy_id})
     assert coordinator.selectbox(key="matching_vacancy_it").value == vacancy_id
-    table = _table(coordinator, "Motivazione del partner")
+    coordinator.session_state["matching_tab"] = "Rosa dei candidati"
+    table = _table(coordinator.run(), "Motivazione del partner")
     row = table[table["Persona"] == name].iloc[0]
     assert row["Origine"] == "Partner: Soleterre"
     assert row["Motivazione del partner"] == motivation
