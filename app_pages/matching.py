@@ -127,81 +127,90 @@ else:
 
 # ----------------------------------------------------------------------------- the weights
 w = weights_view.weights
-with st.expander(t("matching.weights.heading"), icon=":material/tune:"):
-    st.markdown(
-        t(
-            "matching.weights.explain",
-            competence=mv.points(w.competence_points, False),
-            essential=mv.points(w.essential_weight, False),
-            desirable=mv.points(w.desirable_weight, False),
+# lazy: the explanation and the weights form run only while the expander is open
+weights_box = st.expander(
+    t("matching.weights.heading"), icon=":material/tune:", key="matching_weights", on_change="rerun"
+)
+if weights_box.open:
+    with weights_box:
+        st.markdown(
+            t(
+                "matching.weights.explain",
+                competence=mv.points(w.competence_points, False),
+                essential=mv.points(w.essential_weight, False),
+                desirable=mv.points(w.desirable_weight, False),
+            )
         )
-    )
-    st.dataframe(
-        pd.DataFrame(
-            {
-                t("matching.col.setting"): [
-                    t(f"matching.weights.{name}") for name in matching.WEIGHT_FIELDS
-                ],
-                t("matching.col.value"): [
-                    (
-                        t(f"matching.policy.{getattr(w, name)}")
-                        if name == "essential_policy"
-                        else mv.points(getattr(w, name), signed=False)
-                        if name != "waiting_full_days"
-                        else str(w.waiting_full_days)
-                    )
-                    for name in matching.WEIGHT_FIELDS
-                ],
-            }
-        ),
-        hide_index=True,
-        width="stretch",
-    )
-    st.caption(t("matching.weights.stored" if weights_view.stored else "matching.weights.defaults"))
-    if is_coordinator:
-        with st.form("matching_weights_form"):
-            werrors = FieldErrors()
-            new: dict = {}
-            cols = st.columns(3)
-            for i, name in enumerate(matching.WEIGHT_FIELDS):
-                col = cols[i % 3]
-                if name == "essential_policy":
-                    new[name] = col.selectbox(
-                        t(f"matching.weights.{name}"),
-                        matching.ESSENTIAL_POLICIES,
-                        index=matching.ESSENTIAL_POLICIES.index(w.essential_policy),
-                        format_func=lambda p: t(f"matching.policy.{p}"),
-                    )
-                elif name == "waiting_full_days":
-                    new[name] = col.number_input(
-                        t(f"matching.weights.{name}"), 1, 3650, int(w.waiting_full_days), 30
-                    )
-                else:
-                    new[name] = col.number_input(
-                        t(f"matching.weights.{name}"),
-                        min_value=0.0,
-                        value=float(getattr(w, name)),
-                        step=0.05 if name in ("waiting_max", "essential_penalty_factor") else 1.0,
-                        format="%.2f",
-                    )
-                with col:
-                    werrors.slot(name)
-            if st.form_submit_button(t("matching.weights.save")):
-                try:
-                    with unit_of_work(engine()) as session:
-                        matching.update_weights(
-                            session=session,
-                            actor=actor,
-                            data=MatchWeights.from_dict(new),
-                            version=weights_view.version,
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    t("matching.col.setting"): [
+                        t(f"matching.weights.{name}") for name in matching.WEIGHT_FIELDS
+                    ],
+                    t("matching.col.value"): [
+                        (
+                            t(f"matching.policy.{getattr(w, name)}")
+                            if name == "essential_policy"
+                            else mv.points(getattr(w, name), signed=False)
+                            if name != "waiting_full_days"
+                            else str(w.waiting_full_days)
                         )
-                except (ValidationError, ValidationErrors) as exc:
-                    werrors.show(exc)
-                except FlemingError as exc:
-                    show_error(exc)
-                else:
-                    st.toast(t("matching.weights.saved"))
-                    st.rerun()
+                        for name in matching.WEIGHT_FIELDS
+                    ],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        st.caption(
+            t("matching.weights.stored" if weights_view.stored else "matching.weights.defaults")
+        )
+        if is_coordinator:
+            with st.form("matching_weights_form"):
+                werrors = FieldErrors()
+                new: dict = {}
+                cols = st.columns(3)
+                for i, name in enumerate(matching.WEIGHT_FIELDS):
+                    col = cols[i % 3]
+                    if name == "essential_policy":
+                        new[name] = col.selectbox(
+                            t(f"matching.weights.{name}"),
+                            matching.ESSENTIAL_POLICIES,
+                            index=matching.ESSENTIAL_POLICIES.index(w.essential_policy),
+                            format_func=lambda p: t(f"matching.policy.{p}"),
+                        )
+                    elif name == "waiting_full_days":
+                        new[name] = col.number_input(
+                            t(f"matching.weights.{name}"), 1, 3650, int(w.waiting_full_days), 30
+                        )
+                    else:
+                        new[name] = col.number_input(
+                            t(f"matching.weights.{name}"),
+                            min_value=0.0,
+                            value=float(getattr(w, name)),
+                            step=0.05
+                            if name in ("waiting_max", "essential_penalty_factor")
+                            else 1.0,
+                            format="%.2f",
+                        )
+                    with col:
+                        werrors.slot(name)
+                if st.form_submit_button(t("matching.weights.save")):
+                    try:
+                        with unit_of_work(engine()) as session:
+                            matching.update_weights(
+                                session=session,
+                                actor=actor,
+                                data=MatchWeights.from_dict(new),
+                                version=weights_view.version,
+                            )
+                    except (ValidationError, ValidationErrors) as exc:
+                        werrors.show(exc)
+                    except FlemingError as exc:
+                        show_error(exc)
+                    else:
+                        st.toast(t("matching.weights.saved"))
+                        st.rerun()
 
 # ----------------------------------------------------------------------------- tabs
 # fixed labels and a key: the open tab stays open after a save (the counts are inside)
@@ -321,14 +330,19 @@ if tab_rank.open:  # lazy: only the open tab runs
             for e, o, tutor_id in zip(explained, own, top["tutor_id"], strict=True):
                 star = "★ " if o else ""
                 head = f"#{e.rank} {star}{plain(e.name)} — {mv.score_text(e.score)}/{mv.SCORE_MAX}"
-                with st.expander(head):
-                    st.dataframe(mv.terms_frame(e.terms), hide_index=True, width="stretch")
-                    st.markdown(mv.explanation_markdown(e.matched, e.missing))
-                    add_button(
-                        e.person_id,
-                        None if pd.isna(tutor_id) else int(tutor_id),
-                        f"matching_add_{e.person_id}",
-                    )
+                # lazy: an explanation's content runs only while it is open
+                explanation = st.expander(
+                    head, key=f"matching_explain_{e.person_id}", on_change="rerun"
+                )
+                if explanation.open:
+                    with explanation:
+                        st.dataframe(mv.terms_frame(e.terms), hide_index=True, width="stretch")
+                        st.markdown(mv.explanation_markdown(e.matched, e.missing))
+                        add_button(
+                            e.person_id,
+                            None if pd.isna(tutor_id) else int(tutor_id),
+                            f"matching_add_{e.person_id}",
+                        )
 
             st.markdown("##### " + t("matching.chart.heading"))
             # The people in the list above and, for a tutor, their own: not every eligible person

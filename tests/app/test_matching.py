@@ -95,6 +95,9 @@ def test_coordinator_sees_a_ranking_with_explanations(own_demo):
     assert heads[0].startswith(f"#1 {names[0]} — ")
     assert len(heads) == len(top)
     first = next(e for e in at.expander if e.label.startswith("#1 "))
+    assert not first.markdown, "a closed explanation does not run"
+    at.session_state[f"matching_explain_{int(top['person_id'].iloc[0])}"] = True
+    first = next(e for e in at.run().expander if e.label.startswith("#1 "))
     texts = " ".join(m.value for m in first.markdown)
     assert "Competenze raggiunte" in texts and "Competenze mancanti" in texts
     terms = first.dataframe[0].value
@@ -107,6 +110,9 @@ def test_coordinator_sees_a_ranking_with_explanations(own_demo):
         "Attesa",
     ]
     assert at.get("vega_lite_chart"), "the terms of the selected person are charted"
+    assert "Salva i pesi" not in [b.label for b in at.button], "the weights run only when open"
+    at.session_state["matching_weights"] = True
+    assert "Salva i pesi" in [b.label for b in at.run().button]
     assert at.get("download_button")[0].label == "Scarica i dati (CSV)"
 
 
@@ -134,7 +140,8 @@ def test_coordinator_adds_moves_and_shares(own_demo):
             )
         }
     candidate = next(int(p) for p in ranking.eligible["person_id"] if int(p) not in before)
-    at.button(key=f"matching_add_{candidate}").click().run()
+    at.session_state[f"matching_explain_{candidate}"] = True  # the button is in its explanation
+    at.run().button(key=f"matching_add_{candidate}").click().run()
     assert not at.exception
     with unit_of_work(get_engine(own_demo)) as s:
         entry = s.scalars(
@@ -230,12 +237,20 @@ def test_tutor_reads_with_own_people_highlighted(own_demo):
     mine = (top["tutor_id"] == tutor.id).fillna(False).tolist()
     assert table["Mia"].tolist() == ["★" if m else "" for m in mine]
     assert "★ Persone di cui sei tutor." in [c.value for c in at.caption]
-    labels = [b.label for b in at.button]
+    at.session_state["matching_weights"] = True  # the weights open: read-only for a tutor
+    labels = [b.label for b in at.run().button]
+    assert any("punteggio (0–100)" in m.value for m in at.expander[0].markdown)
     assert "Salva la fase" not in labels  # stages and sharing are the coordinator's
     assert not any(label.startswith("Condividi con") for label in labels)
     assert "Salva i pesi" not in labels
-    # the add button is offered only for the tutor's own people not yet listed
-    add_keys = {b.key for b in at.button if b.label == "Aggiungi alla rosa"}
+    # the add button is offered only for the tutor's own people not yet listed: among the
+    # first 100, each explanation opened (the button is in it)
+    top = ranking.eligible.head(100)
+    mine = (top["tutor_id"] == tutor.id).fillna(False).tolist()
+    at.selectbox(key="matching_top_n").set_value(100)
+    for p in top["person_id"]:
+        at.session_state[f"matching_explain_{int(p)}"] = True
+    add_keys = {b.key for b in at.run().button if b.label == "Aggiungi alla rosa"}
     with unit_of_work(get_engine(own_demo)) as s:
         listed = set(
             s.scalars(
@@ -249,7 +264,7 @@ def test_tutor_reads_with_own_people_highlighted(own_demo):
         for p, m in zip(top["person_id"], mine, strict=True)
         if m and int(p) not in listed
     }
-    assert add_keys == expected
+    assert expected and add_keys == expected
 
 
 def _panel(person_id: int) -> None:
