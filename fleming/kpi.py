@@ -1179,62 +1179,60 @@ def fairness(
     Coordinators only.
     """
     authorize(session=session, actor=actor, operation="kpi.fairness")
-    ended_sel = (
-        _internships(
-            Internship.person_id.label("pid"),
-            case((Internship.outcome == InternshipOutcome.HIRED, 1), else_=0).label("hired"),
-        )
-        .where(_ended_in(filters), *internship_conditions(filters))
-        .subquery("ended")
-    )
+    # One statement: the people of both measures (ended internships: hired 1/0; the intake
+    # cohort: shortlisted 1/0) in one source, projected once per dimension, grouped once.
+    ended = _internships(
+        sa.literal_column("'hire'", String).label("measure"),
+        Internship.person_id.label("pid"),
+        case((Internship.outcome == InternshipOutcome.HIRED, 1), else_=0).label("v"),
+    ).where(_ended_in(filters), *internship_conditions(filters))
     shortlisted = select(ShortlistEntry.id).where(ShortlistEntry.person_id == Person.id).exists()
-    cohort_sel = (
+    cohort = select(
+        sa.literal_column("'list'", String).label("measure"),
+        Person.id.label("pid"),
+        case((shortlisted, 1), else_=0).label("v"),
+    ).where(Person.intake_date.between(filters.start, filters.end), *person_conditions(filters))
+    src = sa.union_all(ended, cohort).cte("src")
+
+    def by(dimension: str, group, joined=None, *where) -> sa.Select:
+        query = select(
+            src.c.measure,
+            sa.literal_column(f"'{dimension}'", String).label("dim"),
+            sa.type_coerce(group, String).label("grp"),
+            src.c.v,
+        ).select_from(src)
+        if joined is not None:
+            query = query.join(joined, joined.c.person_id == src.c.pid)
+        return query.where(*where)
+
+    people = select(
+        Person.id.label("person_id"),
+        Person.sex,
+        citizenship_group_expr(Person.citizenship).label("citizenship"),
+        protection_group_expr(Person.legal_status).label("protection"),
+    ).subquery("p")
+    no_marker = (
+        ~select(PersonFragility.person_id).where(PersonFragility.person_id == src.c.pid).exists()
+    )
+    grouped = sa.union_all(
+        by("sex", people.c.sex, people),
+        by("citizenship", people.c.citizenship, people),
+        by("protection", people.c.protection, people),
+        by("fragility", PersonFragility.marker, PersonFragility.__table__),
+        by("fragility", sa.literal_column("'none'", String), None, no_marker),
+    ).subquery("grouped")
+    hires: dict[tuple[str, str], tuple[int, int]] = {}
+    lists: dict[tuple[str, str], tuple[int, int]] = {}
+    for measure, dim, group, n, k in session.execute(
         select(
-            Person.id.label("pid"),
-            case((shortlisted, 1), else_=0).label("shortlisted"),
-        )
-        .where(Person.intake_date.between(filters.start, filters.end), *person_conditions(filters))
-        .subquery("cohort")
-    )
-    has_marker = (
-        select(PersonFragility.person_id).where(PersonFragility.person_id == Person.id).exists()
-    )
-    dimensions = {
-        "sex": (Person.sex, None),
-        "citizenship": (citizenship_group_expr(Person.citizenship), None),
-        "protection": (protection_group_expr(Person.legal_status), None),
-    }
-
-    def grouped(source: sa.Subquery, value: str) -> dict[tuple[str, str], tuple[int, int]]:
-        out: dict[tuple[str, str], tuple[int, int]] = {}
-        for dim, (expr, _) in dimensions.items():
-            for group, n, k in session.execute(
-                select(expr, func.count(), func.coalesce(func.sum(source.c[value]), 0))
-                .select_from(source)
-                .join(Person, Person.id == source.c.pid)
-                .group_by(expr)
-            ).all():
-                out[(dim, str(getattr(group, "value", group)))] = (int(n), int(k))
-        for marker, n, k in session.execute(
-            select(
-                PersonFragility.marker, func.count(), func.coalesce(func.sum(source.c[value]), 0)
-            )
-            .select_from(source)
-            .join(PersonFragility, PersonFragility.person_id == source.c.pid)
-            .group_by(PersonFragility.marker)
-        ).all():
-            out[("fragility", str(getattr(marker, "value", marker)))] = (int(n), int(k))
-        n, k = session.execute(
-            select(func.count(), func.coalesce(func.sum(source.c[value]), 0))
-            .select_from(source)
-            .join(Person, Person.id == source.c.pid)
-            .where(~has_marker)
-        ).one()
-        out[("fragility", "none")] = (int(n), int(k))
-        return out
-
-    hires = grouped(ended_sel, "hired")
-    lists = grouped(cohort_sel, "shortlisted")
+            grouped.c.measure,
+            grouped.c.dim,
+            grouped.c.grp,
+            func.count(),
+            func.coalesce(func.sum(grouped.c.v), 0),
+        ).group_by(grouped.c.measure, grouped.c.dim, grouped.c.grp)
+    ):
+        (hires if measure == "hire" else lists)[(dim, str(group))] = (int(n), int(k))
     groups = (
         [("sex", s.value) for s in Sex]
         + [("citizenship", g) for g in CITIZENSHIP_GROUPS]
