@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
@@ -335,6 +336,8 @@ class Person(Versioned, Base):
         CheckConstraint("length(tax_code) IN (11, 16)", name="tax_code_length"),
         Index("ix_people_last_first", "last_name", "first_name"),
         Index("ix_people_tutor_status", "tutor_id", "status"),
+        # the register's order (surname, name, case-insensitive): pages walk this index
+        Index("ix_people_sort_name", text("lower(last_name)"), text("lower(first_name)"), "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

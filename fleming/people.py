@@ -866,6 +866,38 @@ def _register_query(actor: Actor, filters: RegisterFilter) -> Select:
     return query
 
 
+SORT_MATCHES = 2_000  # up to this many matches a page is sorted; above, walked in index order
+
+
+def _register_page(
+    session: Session, query: Select, own, total: int, own_total: int, page: int, size: int
+) -> list[int]:
+    """The ids of one page: the actor's own people first, then the others, each by lower
+    surname, lower name and id. A few matches are simply sorted; many (the whole register) are
+    read in the order of index ix_people_sort_name, the own part then the rest, so a page stops
+    after its rows instead of sorting every match."""
+    order = (func.lower(Person.last_name), func.lower(Person.first_name), Person.id)
+    offset = (page - 1) * size
+    if total <= SORT_MATCHES:
+        return list(
+            session.scalars(
+                query.order_by(case((own, 0), else_=1), *order).limit(size).offset(offset)
+            )
+        )
+    ids: list[int] = []
+    if offset < own_total:
+        ids += session.scalars(query.where(own).order_by(*order).limit(size).offset(offset))
+    if len(ids) < size:
+        others = or_(~own, Person.tutor_id.is_(None))
+        ids += session.scalars(
+            query.where(others)
+            .order_by(*order)
+            .limit(size - len(ids))
+            .offset(max(0, offset - own_total))
+        )
+    return ids
+
+
 def list_(
     *,
     session: Session,
@@ -881,34 +913,35 @@ def list_(
     authorize(session=session, actor=actor, operation="people.list")
     filters = filters or RegisterFilter()
     page_size = max(1, min(page_size, 200))
-    ids = _register_query(actor, filters).subquery()
-    total = session.scalar(select(func.count()).select_from(ids)) or 0
+    query = _register_query(actor, filters)
+    own = Person.tutor_id == actor.id
+    total, own_total = session.execute(
+        query.with_only_columns(func.count(), func.count().filter(own), maintain_column_froms=True)
+    ).one()
+    total, own_total = total or 0, own_total or 0
     pages = max(1, -(-total // page_size))
     page = max(1, min(page, pages))
+    page_ids = _register_page(session, query, own, total, own_total, page, page_size)
     tutor = User.__table__.alias("tutor")
-    rows = session.execute(
-        select(
-            Person.id,
-            Person.first_name,
-            Person.last_name,
-            Person.tax_code,
-            Person.status,
-            Person.tutor_id,
-            tutor.c.full_name,
-            Person.citizenship,
-            Person.intake_date,
+    found = {
+        r.id: r
+        for r in session.execute(
+            select(
+                Person.id,
+                Person.first_name,
+                Person.last_name,
+                Person.tax_code,
+                Person.status,
+                Person.tutor_id,
+                tutor.c.full_name,
+                Person.citizenship,
+                Person.intake_date,
+            )
+            .outerjoin(tutor, tutor.c.id == Person.tutor_id)
+            .where(Person.id.in_(page_ids))
         )
-        .join(ids, ids.c.id == Person.id)
-        .outerjoin(tutor, tutor.c.id == Person.tutor_id)
-        .order_by(
-            case((Person.tutor_id == actor.id, 0), else_=1),
-            func.lower(Person.last_name),
-            func.lower(Person.first_name),
-            Person.id,
-        )
-        .limit(page_size)
-        .offset((page - 1) * page_size)
-    ).all()
+    }
+    rows = [found[i] for i in page_ids]
     page_ids = [r.id for r in rows]
     markers: dict[int, list[FragilityMarker]] = {}
     for pid, marker in session.execute(

@@ -514,6 +514,27 @@ def test_a_tutor_sees_their_own_people_first(engine, w, register):
     assert page(engine, w.tutor2, filters=people.RegisterFilter(mine=True)).total == 10
 
 
+@pytest.mark.parametrize("size", [4, 7, 12])
+def test_pages_walked_in_index_order_equal_the_sorted_ones(engine, w, register, monkeypatch, size):
+    """A large register is read in two index walks (own people, then the others); a small one
+    is sorted: page by page, both give the same people in the same order."""
+
+    def pages(actor) -> list[list[int]]:
+        first = page(engine, actor, page_size=size)
+        return [
+            [r.id for r in page(engine, actor, page=n, page_size=size).rows]
+            for n in range(1, first.pages + 1)
+        ]
+
+    for actor in (w.tutor2, w.coordinator):  # 10 own people among 30; none
+        sorted_pages = pages(actor)
+        monkeypatch.setattr(people, "SORT_MATCHES", 0)
+        walked = pages(actor)
+        monkeypatch.setattr(people, "SORT_MATCHES", 2_000)
+        assert walked == sorted_pages
+        assert sum(len(p) for p in walked) == 30 == len({i for p in walked for i in p})
+
+
 def test_register_filters(engine, w, register):
     ids, edition_id = register
 
