@@ -49,6 +49,14 @@ def write_generation() -> int:
     return _generation
 
 
+def uncommitted_writes(session) -> bool:
+    """Whether ``session`` changed data (the audit log apart) not committed yet: pending ORM
+    changes, or statements that wrote in its open transaction."""
+    if session.new or session.dirty or session.deleted:
+        return True
+    return session.in_transaction() and bool(session.connection().info.get(_WROTE))
+
+
 def _bump() -> None:
     global _generation
     with _generation_lock:
