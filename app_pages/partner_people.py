@@ -7,8 +7,10 @@ from fleming import partners
 from fleming.db import unit_of_work
 from fleming.i18n import fmt_date
 from fleming.models import PersonStatus, Role
+from fleming.ui import cache
 from fleming.ui.context import engine, label, lang, t
 from fleming.ui.guard import require_role
+from fleming.ui.paging import page_number, pager
 
 actor = require_role(Role.PARTNER)
 
@@ -23,11 +25,25 @@ stages = st.multiselect(
     placeholder=t("partners.people.filter.all"),
     key=f"partner_people_stages_{lang()}",
 )
-with unit_of_work(engine()) as session:
-    found = partners.referred(session=session, actor=actor, stages=stages)
+PAGE_SIZE = 50
+page = page_number("partner_people_page_no", tuple(stages))
+with unit_of_work(engine()) as session:  # audited: only the people on this page are read
+    found = partners.referred(
+        session=session,
+        actor=actor,
+        stages=stages,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+        count_without_consent=False,
+    )
+without_consent = cache.read(partners.referred_without_consent, actor)  # a count: no person
+pages = max(1, -(-found.total // PAGE_SIZE))
+if page > pages:  # fewer people since the page was chosen (a consent withdrawn): the last page
+    st.session_state["partner_people_page_no"] = pages
+    st.rerun()
 
-if found.without_consent:
-    st.caption(":material/lock: " + t("partners.people.without_consent", n=found.without_consent))
+if without_consent:
+    st.caption(":material/lock: " + t("partners.people.without_consent", n=without_consent))
 if not found.people:
     st.info(t("partners.people.none"), icon=":material/person_search:")
     st.stop()
@@ -69,7 +85,22 @@ st.dataframe(
     key="partner_people_table",
     height="content",  # every row visible, no inner scrolling
 )
-st.caption(t("partners.people.count", n=len(found.people)))
+if pages > 1:
+    pager(
+        key="partner_people_page_no",
+        page=page,
+        pages=pages,
+        caption=t(
+            "partners.people.page",
+            page=page,
+            pages=pages,
+            first=found.offset + 1,
+            last=found.offset + len(found.people),
+            total=found.total,
+        ),
+    )
+else:
+    st.caption(t("partners.people.count", n=found.total))
 st.page_link(
     "app_pages/partner_vacancies.py",
     label=t("partners.people.to_vacancies"),

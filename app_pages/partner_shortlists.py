@@ -7,6 +7,7 @@ from fleming.db import unit_of_work
 from fleming.errors import FlemingError
 from fleming.i18n import fmt_date
 from fleming.models import Role
+from fleming.ui import cache
 from fleming.ui import partner_view as pv
 from fleming.ui.context import engine, label, lang, t
 from fleming.ui.forms import show_error
@@ -18,8 +19,7 @@ actor = require_role(Role.PARTNER)
 st.title(t("partners.shortlists.title"))
 st.caption(t("partners.shortlists.intro", org=actor.partner_org_name or ""))
 
-with unit_of_work(engine()) as session:
-    lists = partners.shared_shortlists(session=session, actor=actor)
+lists = cache.read(partners.shared_shortlists, actor)  # counts only: no person shown
 if not lists:
     st.info(t("partners.shortlists.none"), icon=":material/folder_shared:")
     st.stop()
@@ -38,7 +38,7 @@ vacancy_id = st.selectbox(
     key="partner_shortlists_vacancy",
 )
 
-try:
+try:  # audited on every run: never from the page cache
     with unit_of_work(engine()) as session:
         shared = partners.shortlist(session=session, actor=actor, vacancy_id=vacancy_id)
 except FlemingError as exc:  # e.g. the centre revoked the share a moment ago

@@ -8,11 +8,13 @@ from fleming.db import unit_of_work
 from fleming.errors import FlemingError, ValidationError, ValidationErrors
 from fleming.i18n import fmt_date
 from fleming.models import Role
+from fleming.ui import cache
 from fleming.ui import partner_view as pv
 from fleming.ui.context import engine, label, lang, t
 from fleming.ui.flash import flash, show_flash
 from fleming.ui.forms import FieldErrors, show_error
 from fleming.ui.guard import require_role
+from fleming.ui.paging import page_number, pager
 from fleming.ui.text import plain
 
 actor = require_role(Role.PARTNER)
@@ -21,22 +23,31 @@ st.title(t("partners.vacancies.title"))
 st.caption(t("partners.vacancies.intro"))
 show_flash()
 
-with unit_of_work(engine()) as session:
-    vacancies = partners.open_vacancies(session=session, actor=actor)
+PAGE_SIZE = 25
+page = page_number("partner_vacancies_page_no", None)
+found = cache.read(
+    partners.open_vacancy_page, actor, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+)
+pages = max(1, -(-found.total // PAGE_SIZE))
+if page > pages:  # fewer vacancies since the page was chosen: the last page
+    st.session_state["partner_vacancies_page_no"] = pages
+    st.rerun()
+vacancies = found.vacancies
 if not vacancies:
     st.info(t("partners.vacancies.none"), icon=":material/work_off:")
     st.stop()
+here = lang()
 
 st.dataframe(
     pd.DataFrame(
         {
             t("partners.col.vacancy"): [v.title for v in vacancies],
             t("partners.col.company"): [pv.company(v) for v in vacancies],
-            t("partners.fact.trade"): [v.trade.text(lang()) if v.trade else "—" for v in vacancies],
+            t("partners.fact.trade"): [v.trade.text(here) if v.trade else "—" for v in vacancies],
             t("partners.fact.place"): [v.municipality or "—" for v in vacancies],
             t("partners.fact.contract"): [pv.contract(v) for v in vacancies],
             t("partners.fact.italian"): [label(v.min_italian_level) for v in vacancies],
-            t("partners.fact.deadline"): [fmt_date(v.deadline, lang()) for v in vacancies],
+            t("partners.fact.deadline"): [fmt_date(v.deadline, here) for v in vacancies],
         }
     ),
     hide_index=True,
@@ -53,7 +64,22 @@ st.dataframe(
     key="partner_vacancies_table",
     height="content",  # every row visible, no inner scrolling
 )
-st.caption(t("partners.vacancies.count", n=len(vacancies)))
+if pages > 1:
+    pager(
+        key="partner_vacancies_page_no",
+        page=page,
+        pages=pages,
+        caption=t(
+            "partners.vacancies.page",
+            page=page,
+            pages=pages,
+            first=found.offset + 1,
+            last=found.offset + len(vacancies),
+            total=found.total,
+        ),
+    )
+else:
+    st.caption(t("partners.vacancies.count", n=found.total))
 
 # ----------------------------------------------------------------------------- one vacancy
 by_id = {v.id: v for v in vacancies}
@@ -72,15 +98,34 @@ with st.container(border=True):
 # ----------------------------------------------------------------------------- nominate
 st.markdown("##### " + t("partners.nominate.heading"))
 st.caption(t("partners.nominate.explain"))
-with unit_of_work(engine()) as session:
-    candidates = partners.referred(session=session, actor=actor, stages=partners.NOMINABLE)
+NOMINEES = 30  # people offered at once: the search narrows them in SQL (and in the audit)
+search = st.text_input(
+    t("partners.nominate.search"),
+    placeholder=t("partners.nominate.search.placeholder"),
+    key="partner_nominate_search",
+)
+with unit_of_work(engine()) as session:  # audited on every run: never from the page cache
+    candidates = partners.referred(
+        session=session,
+        actor=actor,
+        stages=partners.NOMINABLE,
+        limit=NOMINEES,
+        count_without_consent=False,
+        first_name=search,
+    )
 already = {
     p.person_id for p in candidates.people for n in p.nominations if n.vacancy_id == vacancy_id
 }
 nominable = {p.person_id: p for p in candidates.people if p.person_id not in already}
 if not nominable:
-    st.info(t("partners.nominate.nobody"), icon=":material/person_off:")
+    st.info(
+        t("partners.nominate.no_match" if search.strip() else "partners.nominate.nobody"),
+        icon=":material/person_off:",
+    )
     st.stop()
+if candidates.total > len(candidates.people):
+    st.caption(t("partners.nominate.more", n=len(candidates.people), total=candidates.total))
+stage_label = {p.person_id: label(p.stage) for p in nominable.values()}
 
 with st.form("partner_nominate_form"):
     errors = FieldErrors()
@@ -92,7 +137,7 @@ with st.form("partner_nominate_form"):
         index=None,
         placeholder=t("partners.nominate.person.pick"),
         format_func=lambda i: (
-            f"{nominable[i].first_name} {nominable[i].last_initial} · {label(nominable[i].stage)}"
+            f"{nominable[i].first_name} {nominable[i].last_initial} · {stage_label[i]}"
         ),
         key=f"partner_nominate_person_{vacancy_id}",
     )

@@ -34,11 +34,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from types import MappingProxyType
 
 from sqlalchemy import and_, func, literal, not_, select
 from sqlalchemy.orm import Session, aliased
 
-from fleming import audit, matching, reference
+from fleming import audit, matching, memo, reference
 from fleming.actor import Actor
 from fleming.companies import OPEN_VACANCY
 from fleming.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -133,6 +134,15 @@ class PartnerVacancy:
 
 
 @dataclass(frozen=True)
+class VacancyPage:
+    """One page of the open vacancies published to partners."""
+
+    vacancies: tuple[PartnerVacancy, ...]
+    total: int  # on every page
+    offset: int  # of ``vacancies[0]`` among the ``total``
+
+
+@dataclass(frozen=True)
 class SharedShortlistSummary:
     vacancy: PartnerVacancy
     shared_at: datetime
@@ -189,8 +199,10 @@ class ReferredPerson:
 
 @dataclass(frozen=True)
 class ReferredPeople:
-    people: tuple[ReferredPerson, ...]
+    people: tuple[ReferredPerson, ...]  # the page asked for (every one without a limit)
     without_consent: int  # referred, but not shown: no current consent to this organisation
+    total: int = 0  # with consent and in the stages asked: on every page
+    offset: int = 0  # of ``people[0]`` among the ``total``
 
 
 # --------------------------------------------------------------------------- coordinator views
@@ -303,14 +315,19 @@ def _requirements(session: Session, vacancy_ids: list[int]) -> dict[int, list[Co
     return out
 
 
-def _vacancies(session: Session, *where) -> list[PartnerVacancy]:
-    rows = session.execute(
+def _vacancies(
+    session: Session, *where, limit: int | None = None, offset: int = 0
+) -> list[PartnerVacancy]:
+    stmt = (
         select(Vacancy, Company.name, Trade.label_it, Trade.label_en)
         .join(Company, Company.id == Vacancy.company_id)
         .outerjoin(Trade, Trade.id == Vacancy.trade_id)
         .where(*where)
         .order_by(Vacancy.created_on.desc(), Vacancy.id.desc())
-    ).all()
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit).offset(offset)
+    rows = session.execute(stmt).all()
     reqs = _requirements(session, [v.id for v, *_ in rows])
     out = []
     for v, company, trade_it, trade_en in rows:
@@ -400,12 +417,38 @@ def shared_shortlists(
     )
 
 
+_Detail = tuple[tuple[Label, ...], tuple[CompetenceNeed, ...], tuple[CompetenceNeed, ...]]
+
+
+def _shortlist_details(
+    session: Session, vacancy_id: int, person_ids: tuple[int, ...], today: date
+) -> tuple[PartnerVacancy, MappingProxyType[int, _Detail]]:
+    """The costly part of a shared shortlist, kept by ``memo`` (it shows nobody by itself): the
+    vacancy, and for each person the workshops completed and the competences met and missing
+    (one ranking pass over these people only)."""
+    vacancy = _vacancies(session, Vacancy.id == vacancy_id)[0]
+    explained = matching.explain_people(session, vacancy_id, list(person_ids), today)
+    workshops = _workshops(session, list(person_ids))
+    details: dict[int, _Detail] = {}
+    for pid in person_ids:
+        e = explained.get(pid)
+        details[pid] = (
+            workshops.get(pid, ()),
+            tuple(_need(c) for c in e.matched) if e else (),
+            tuple(_need(c) for c in e.missing) if e else (),
+        )
+    return vacancy, MappingProxyType(details)
+
+
 def shortlist(
     *, session: Session, actor: Actor, vacancy_id: int, today: date | None = None
 ) -> SharedShortlist:
     """One shortlist shared with the actor's organisation, minimised; each person shown audited.
 
     Refused (``PermissionDenied``, audited) unless the list is shared with this organisation now.
+    Who is shown (the share, each person's consent) is read and audited on every call; only the
+    vacancy and the people's workshops and competences are kept in memory (``fleming.memo``)
+    until the next write.
     """
     org = _org_id(session, actor, "partners.shortlists")
     today = today or date.today()
@@ -418,7 +461,6 @@ def shortlist(
     )
     if shared_at is None:
         _deny(session, actor, entity="shortlist", entity_id=vacancy_id, reason="not_shared")
-    vacancy = _vacancies(session, Vacancy.id == vacancy_id)[0]
     rows = session.execute(
         select(
             ShortlistEntry.id,
@@ -437,12 +479,15 @@ def shortlist(
             _consent(ShortlistEntry.person_id, org, today),
         )
     ).all()
-    pids = [r.person_id for r in rows]
-    explained = matching.explain_people(session, vacancy_id, pids, today)
-    workshops = _workshops(session, pids)
+    pids = tuple(sorted(r.person_id for r in rows))
+    vacancy, details = memo.remember(
+        session,
+        ("partners.shortlist", vacancy_id, pids, today),
+        lambda: _shortlist_details(session, vacancy_id, pids, today),
+    )
     people = []
     for r in rows:
-        e = explained.get(r.person_id)
+        workshops, matched, missing = details.get(r.person_id, ((), (), ()))
         people.append(
             SharedPerson(
                 entry_id=r.id,
@@ -450,22 +495,23 @@ def shortlist(
                 last_initial=_initial(r.last_name),
                 age_band=age_band(r.birth_date, today),
                 italian_level=r.italian_level,
-                workshops=workshops.get(r.person_id, ()),
-                matched=tuple(_need(c) for c in e.matched) if e else (),
-                missing=tuple(_need(c) for c in e.missing) if e else (),
+                workshops=workshops,
+                matched=matched,
+                missing=missing,
                 stage=r.stage,
                 nominated_by_you=r.nominated_by_partner_id == org,
             )
         )
-        audit.record(
-            session=session,
-            actor=actor,
-            action="view",
-            entity="shortlist",
-            entity_id=vacancy_id,
-            person_id=r.person_id,
-            changes={"vacancy_id": vacancy_id, "partner_org_id": org},
-        )
+    audit.record_many(
+        session=session,
+        actor=actor,
+        action="view",
+        entity="shortlist",
+        rows=[
+            (vacancy_id, r.person_id, {"vacancy_id": vacancy_id, "partner_org_id": org})
+            for r in rows
+        ],
+    )
     people.sort(key=lambda p: (STAGE_ORDER.index(p.stage), p.first_name, p.entry_id))
     return SharedShortlist(vacancy=vacancy, shared_at=shared_at, people=tuple(people))
 
@@ -476,22 +522,48 @@ def referred(
     actor: Actor,
     stages: list[PersonStatus] | tuple[PersonStatus, ...] | None = None,
     today: date | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    count_without_consent: bool = True,
+    first_name: str | None = None,
 ) -> ReferredPeople:
     """The people the actor's organisation referred who consent to sharing with it (audited).
 
     Each with the stage of their path and the organisation's own nominations, optionally only
-    those in ``stages``; the people without a current consent are only counted.
+    those in ``stages``, by first and last name; the people without a current consent are only
+    counted. With ``limit``, one page of them from ``offset`` (paged in SQL: only the people on
+    the page are read and audited) and in ``total`` how many there are on every page.
+    ``count_without_consent=False`` leaves ``without_consent`` at 0 (a picker that does not
+    show it spares the count). ``first_name``: only those whose first name begins so (any
+    case); never the last name, which a partner is not shown.
     """
     org = _org_id(session, actor, "partners.referred")
     today = today or date.today()
+    offset = max(offset, 0)
     consent = _consent(Person.id, org, today)
     mine = and_(Person.referral_partner_id == org, Person.anonymised_at.is_(None))
-    rows = session.execute(
-        select(Person.id, Person.first_name, Person.last_name, Person.status)
-        .where(mine, consent, Person.status.in_(list(stages)) if stages else True)
-        .order_by(Person.first_name, Person.last_name, Person.id)
-    ).all()
-    without = session.scalar(select(func.count()).select_from(Person).where(mine, not_(consent)))
+    shown = and_(mine, consent, Person.status.in_(list(stages)) if stages else True)
+    if first_name and first_name.strip():
+        prefix = first_name.strip().lower()
+        shown = and_(shown, func.lower(Person.first_name).startswith(prefix, autoescape=True))
+    stmt = select(
+        Person.id, Person.first_name, Person.last_name, Person.status, func.count().over()
+    ).where(shown)
+    stmt = stmt.order_by(Person.first_name, Person.last_name, Person.id)
+    if limit is not None:
+        stmt = stmt.limit(max(limit, 0)).offset(offset)
+    rows = session.execute(stmt).all()
+    if rows:
+        total = rows[0][4]
+    elif limit is None or offset == 0:
+        total = 0
+    else:  # a page past the end: the window saw no row to count
+        total = session.scalar(select(func.count()).select_from(Person).where(shown)) or 0
+    without = (
+        session.scalar(select(func.count()).select_from(Person).where(mine, not_(consent)))
+        if count_without_consent
+        else 0
+    )
     pids = [r.id for r in rows]
     noms: dict[int, list[OwnNomination]] = {}
     if pids:
@@ -511,35 +583,72 @@ def referred(
             .order_by(ShortlistEntry.added_at.desc(), ShortlistEntry.id.desc())
         ):
             noms.setdefault(pid, []).append(OwnNomination(vid, title, stage, added.date()))
-    people = []
-    for r in rows:
-        people.append(
-            ReferredPerson(
-                person_id=r.id,
-                first_name=r.first_name,
-                last_initial=_initial(r.last_name),
-                stage=r.status,
-                nominations=tuple(noms.get(r.id, ())),
+    people = tuple(
+        ReferredPerson(
+            person_id=r.id,
+            first_name=r.first_name,
+            last_initial=_initial(r.last_name),
+            stage=r.status,
+            nominations=tuple(noms.get(r.id, ())),
+        )
+        for r in rows
+    )
+    audit.record_many(
+        session=session,
+        actor=actor,
+        action="view",
+        entity="referred_person",
+        rows=[(pid, pid, {"partner_org_id": org}) for pid in pids],
+    )
+    return ReferredPeople(people=people, without_consent=without or 0, total=total, offset=offset)
+
+
+def _published_open():
+    return (Vacancy.published_to_partners, Vacancy.status.in_(list(OPEN_VACANCY)))
+
+
+def referred_without_consent(*, session: Session, actor: Actor, today: date | None = None) -> int:
+    """How many people the actor's organisation referred have no current consent to sharing
+    with it (counted, never shown; the same number as ``referred(...).without_consent``)."""
+    org = _org_id(session, actor, "partners.referred")
+    today = today or date.today()
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Person)
+            .where(
+                Person.referral_partner_id == org,
+                Person.anonymised_at.is_(None),
+                not_(_consent(Person.id, org, today)),
             )
         )
-        audit.record(
-            session=session,
-            actor=actor,
-            action="view",
-            entity="referred_person",
-            entity_id=r.id,
-            person_id=r.id,
-            changes={"partner_org_id": org},
-        )
-    return ReferredPeople(people=tuple(people), without_consent=without or 0)
+        or 0
+    )
 
 
 def open_vacancies(*, session: Session, actor: Actor) -> tuple[PartnerVacancy, ...]:
     """Open vacancies the centre published to partners, newest first (no personal data)."""
     _org_id(session, actor, "partners.vacancies")
-    return tuple(
-        _vacancies(session, Vacancy.published_to_partners, Vacancy.status.in_(list(OPEN_VACANCY)))
+    return tuple(_vacancies(session, *_published_open()))
+
+
+def open_vacancy_page(
+    *, session: Session, actor: Actor, limit: int, offset: int = 0
+) -> VacancyPage:
+    """One page of ``open_vacancies`` (paged in SQL), with how many there are in all."""
+    _org_id(session, actor, "partners.vacancies")
+    offset = max(offset, 0)
+    total = (
+        session.scalar(
+            select(func.count())
+            .select_from(Vacancy)
+            .join(Company, Company.id == Vacancy.company_id)
+            .where(*_published_open())
+        )
+        or 0
     )
+    vacancies = _vacancies(session, *_published_open(), limit=max(limit, 0), offset=offset)
+    return VacancyPage(vacancies=tuple(vacancies), total=total, offset=offset)
 
 
 def nominate(

@@ -195,6 +195,32 @@ def test_the_referred_people_page_shows_stages_not_details(own_demo, referred):
     assert len(_table(at, "Fase del percorso")) == every
 
 
+def test_the_nomination_picker_searches_by_first_name_and_audits_whom_it_offers(own_demo, referred):
+    at = _open("partner_vacancies.py", "partner")
+    vacancy_id = at.selectbox(key="partner_vacancies_pick").value
+    offered = at.selectbox(key=f"partner_nominate_person_{vacancy_id}").options
+    assert offered
+    with unit_of_work(get_engine(own_demo)) as s:
+        person = s.get(Person, referred[0])
+        first_name, prefix = person.first_name, person.first_name[:3].lower()
+        before = s.scalar(select(func.max(AuditEntry.id)))
+    at.text_input(key="partner_nominate_search").input(prefix).run()
+    narrowed = at.selectbox(key=f"partner_nominate_person_{vacancy_id}").options
+    assert narrowed and all(o.lower().startswith(prefix) for o in narrowed)
+    assert any(o.startswith(first_name + " ") for o in narrowed)
+    with unit_of_work(get_engine(own_demo)) as s:  # this run's view rows: the people offered
+        viewed = s.scalars(
+            select(AuditEntry.person_id).where(
+                AuditEntry.id > before,
+                AuditEntry.action == "view",
+                AuditEntry.entity == "referred_person",
+            )
+        ).all()
+    assert len(viewed) == len(narrowed) and referred[0] in viewed
+    at.text_input(key="partner_nominate_search").input("zzzq").run()
+    assert "Nessuna persona proponibile con un nome che inizia così." in [i.value for i in at.info]
+
+
 def test_a_nomination_reaches_the_coordinators_matching_page(own_demo, referred):
     at = _open("partner_vacancies.py", "partner")
     assert at.title[0].value == "Fabbisogni aperti"

@@ -485,6 +485,72 @@ def test_lists_of_vacancies_and_counts_leave_no_view_rows(engine, world):
     assert _audit(engine, action="view") == []
 
 
+def test_a_shortlist_looked_at_twice_is_audited_twice_and_shows_a_new_rating(engine, world):
+    """The costly part is kept in memory between looks; who is shown and the audit are not."""
+    anna = world.people["anna"]
+    first = _shortlist(engine, world)
+    assert (len(first.people[0].matched), len(first.people[0].missing)) == (1, 2)
+    second = _shortlist(engine, world)
+    assert second == first
+    views = [a for a in _audit(engine, action="view", entity="shortlist") if a.person_id == anna]
+    assert len(views) == 2
+    with unit_of_work(engine) as s:  # a new rating: the next look shows it at once
+        rate(s, anna, world.comps[1], 2, TODAY - DAY)
+    [person] = _shortlist(engine, world).people
+    assert (len(person.matched), len(person.missing)) == (2, 1)
+    assert [c.essential for c in person.missing] == [True]  # essential@1, not rated
+
+
+def test_the_referred_people_come_in_pages_and_only_the_page_is_audited(engine, world):
+    with unit_of_work(engine) as s:
+        for key in ("elena", "fabio", "gina"):
+            add_person(s, world, key)
+            _refer(s, world.people[key], world.partners[0])
+            consent(s, world.people[key], world.partners[0])
+    everyone = _referred(engine, world)
+    names = [p.first_name for p in everyone.people]
+    assert names == sorted(names) and len(names) == everyone.total == 5
+    before = {a.id for a in _audit(engine, action="view")}
+    pages = [_referred(engine, world, limit=2, offset=offset) for offset in (0, 2, 4, 6)]
+    assert [[p.first_name for p in page.people] for page in pages] == [
+        names[0:2],
+        names[2:4],
+        names[4:],
+        [],
+    ]
+    assert [(page.total, page.offset) for page in pages] == [(5, 0), (5, 2), (5, 4), (5, 6)]
+    assert all(page.without_consent == 1 for page in pages)  # Carla
+    audited = [a.person_id for a in _audit(engine, action="view") if a.id not in before]
+    assert sorted(audited) == sorted(p.person_id for p in everyone.people)  # each once
+
+
+def test_the_referred_people_are_searched_by_first_name_never_by_last_name(engine, world):
+    found = _referred(engine, world, first_name=" dA ", limit=10)
+    assert [p.first_name for p in found.people] == ["Dario"] and found.total == 1
+    assert _referred(engine, world, first_name=SECRETS["last_name"][:5]).people == ()
+    assert _referred(engine, world, first_name="%").people == ()  # no wildcard
+
+
+def test_the_count_without_consent_is_the_one_the_list_gives(engine, world):
+    with unit_of_work(engine) as s:
+        n = partners.referred_without_consent(session=s, actor=world.partner_users[0], today=TODAY)
+    assert n == _referred(engine, world).without_consent == 1
+    assert _referred(engine, world, count_without_consent=False).without_consent == 0
+    with pytest.raises(PermissionDenied), unit_of_work(engine) as s:
+        partners.referred_without_consent(session=s, actor=world.tutor)
+
+
+def test_open_vacancies_come_in_pages(engine, world):
+    with unit_of_work(engine) as s:
+        page = partners.open_vacancy_page(session=s, actor=world.partner_users[0], limit=10)
+        past = partners.open_vacancy_page(
+            session=s, actor=world.partner_users[0], limit=10, offset=10
+        )
+        everything = partners.open_vacancies(session=s, actor=world.partner_users[0])
+    assert page.vacancies == everything and page.total == len(everything) == 1
+    assert past.vacancies == () and past.total == 1
+
+
 # --------------------------------------------------------------------------- coordinators
 def test_share_overview_lists_what_is_shared_with_whom(engine, world):
     with unit_of_work(engine) as s:
