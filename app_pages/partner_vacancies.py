@@ -96,78 +96,88 @@ with st.container(border=True):
     pv.requirements(vacancy, expanded=True)
 
 # ----------------------------------------------------------------------------- nominate
-st.markdown("##### " + t("partners.nominate.heading"))
-st.caption(t("partners.nominate.explain"))
-NOMINEES = 30  # people offered at once: the search narrows them in SQL (and in the audit)
-search = st.text_input(
-    t("partners.nominate.search"),
-    placeholder=t("partners.nominate.search.placeholder"),
-    key="partner_nominate_search",
+# lazy: the people who can be nominated are read (and the read audited) only while the
+# partner has this open, not on every look at the vacancies
+nominate_box = st.expander(
+    t("partners.nominate.heading"),
+    icon=":material/person_add:",
+    key="partner_nominate_open",
+    on_change="rerun",
 )
-with unit_of_work(engine()) as session:  # audited on every run: never from the page cache
-    candidates = partners.referred(
-        session=session,
-        actor=actor,
-        stages=partners.NOMINABLE,
-        limit=NOMINEES,
-        count_without_consent=False,
-        first_name=search,
-    )
-already = {
-    p.person_id for p in candidates.people for n in p.nominations if n.vacancy_id == vacancy_id
-}
-nominable = {p.person_id: p for p in candidates.people if p.person_id not in already}
-if not nominable:
-    st.info(
-        t("partners.nominate.no_match" if search.strip() else "partners.nominate.nobody"),
-        icon=":material/person_off:",
-    )
+if not nominate_box.open:
     st.stop()
-if candidates.total > len(candidates.people):
-    st.caption(t("partners.nominate.more", n=len(candidates.people), total=candidates.total))
-stage_label = {p.person_id: label(p.stage) for p in nominable.values()}
+with nominate_box:
+    st.caption(t("partners.nominate.explain"))
+    NOMINEES = 30  # people offered at once: the search narrows them in SQL (and in the audit)
+    search = st.text_input(
+        t("partners.nominate.search"),
+        placeholder=t("partners.nominate.search.placeholder"),
+        key="partner_nominate_search",
+    )
+    with unit_of_work(engine()) as session:  # audited on every run: never from the page cache
+        candidates = partners.referred(
+            session=session,
+            actor=actor,
+            stages=partners.NOMINABLE,
+            limit=NOMINEES,
+            count_without_consent=False,
+            first_name=search,
+        )
+    already = {
+        p.person_id for p in candidates.people for n in p.nominations if n.vacancy_id == vacancy_id
+    }
+    nominable = {p.person_id: p for p in candidates.people if p.person_id not in already}
+    if not nominable:
+        st.info(
+            t("partners.nominate.no_match" if search.strip() else "partners.nominate.nobody"),
+            icon=":material/person_off:",
+        )
+        st.stop()
+    if candidates.total > len(candidates.people):
+        st.caption(t("partners.nominate.more", n=len(candidates.people), total=candidates.total))
+    stage_label = {p.person_id: label(p.stage) for p in nominable.values()}
 
-with st.form("partner_nominate_form"):
-    errors = FieldErrors()
-    # no preselected person: if the list changes under the form (a consent withdrawn, someone
-    # nominated from another browser), the choice empties instead of moving to another person
-    person_id = st.selectbox(
-        t("partners.nominate.person"),
-        list(nominable),
-        index=None,
-        placeholder=t("partners.nominate.person.pick"),
-        format_func=lambda i: (
-            f"{nominable[i].first_name} {nominable[i].last_initial} · {stage_label[i]}"
-        ),
-        key=f"partner_nominate_person_{vacancy_id}",
-    )
-    errors.slot("person_id")
-    motivation = st.text_area(
-        t("partners.nominate.motivation"),
-        help=t("partners.nominate.motivation.help", n=partners.MOTIVATION_MIN),
-        max_chars=partners.MOTIVATION_MAX,
-        key=f"partner_nominate_motivation_{vacancy_id}",
-    )
-    errors.slot("motivation")
-    errors.slot("vacancy_id")
-    if st.form_submit_button(t("partners.nominate.submit"), type="primary"):
-        try:
-            if person_id is None:
-                raise ValidationError("person_id", "partners.nominate.person.missing")
-            with unit_of_work(engine()) as session:
-                partners.nominate(
-                    session=session,
-                    actor=actor,
-                    vacancy_id=vacancy_id,
-                    person_id=person_id,
-                    motivation=motivation,
-                )
-        except (ValidationError, ValidationErrors) as exc:
-            errors.show(exc)
-        except FlemingError as exc:
-            show_error(exc)
-        else:
-            name = f"{nominable[person_id].first_name} {nominable[person_id].last_initial}"
-            st.session_state.pop(f"partner_nominate_motivation_{vacancy_id}", None)
-            flash(t("partners.nominate.done", name=plain(name), vacancy=plain(vacancy.title)))
-            st.rerun()
+    with st.form("partner_nominate_form"):
+        errors = FieldErrors()
+        # no preselected person: if the list changes under the form (a consent withdrawn, someone
+        # nominated from another browser), the choice empties instead of moving to another person
+        person_id = st.selectbox(
+            t("partners.nominate.person"),
+            list(nominable),
+            index=None,
+            placeholder=t("partners.nominate.person.pick"),
+            format_func=lambda i: (
+                f"{nominable[i].first_name} {nominable[i].last_initial} · {stage_label[i]}"
+            ),
+            key=f"partner_nominate_person_{vacancy_id}",
+        )
+        errors.slot("person_id")
+        motivation = st.text_area(
+            t("partners.nominate.motivation"),
+            help=t("partners.nominate.motivation.help", n=partners.MOTIVATION_MIN),
+            max_chars=partners.MOTIVATION_MAX,
+            key=f"partner_nominate_motivation_{vacancy_id}",
+        )
+        errors.slot("motivation")
+        errors.slot("vacancy_id")
+        if st.form_submit_button(t("partners.nominate.submit"), type="primary"):
+            try:
+                if person_id is None:
+                    raise ValidationError("person_id", "partners.nominate.person.missing")
+                with unit_of_work(engine()) as session:
+                    partners.nominate(
+                        session=session,
+                        actor=actor,
+                        vacancy_id=vacancy_id,
+                        person_id=person_id,
+                        motivation=motivation,
+                    )
+            except (ValidationError, ValidationErrors) as exc:
+                errors.show(exc)
+            except FlemingError as exc:
+                show_error(exc)
+            else:
+                name = f"{nominable[person_id].first_name} {nominable[person_id].last_initial}"
+                st.session_state.pop(f"partner_nominate_motivation_{vacancy_id}", None)
+                flash(t("partners.nominate.done", name=plain(name), vacancy=plain(vacancy.title)))
+                st.rerun()

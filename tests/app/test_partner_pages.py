@@ -195,8 +195,20 @@ def test_the_referred_people_page_shows_stages_not_details(own_demo, referred):
     assert len(_table(at, "Fase del percorso")) == every
 
 
-def test_the_nomination_picker_searches_by_first_name_and_audits_whom_it_offers(own_demo, referred):
+def test_the_vacancies_read_nobody_until_the_partner_opens_the_nomination(own_demo, referred):
+    before = _views(own_demo, "partner")
     at = _open("partner_vacancies.py", "partner")
+    vacancy_id = at.selectbox(key="partner_vacancies_pick").value
+    assert f"partner_nominate_person_{vacancy_id}" not in [b.key for b in at.selectbox]
+    assert _views(own_demo, "partner") == before  # nobody read, nobody audited
+    at.session_state["partner_nominate_open"] = True
+    at.run()
+    assert at.selectbox(key=f"partner_nominate_person_{vacancy_id}").options
+    assert _views(own_demo, "partner") > before
+
+
+def test_the_nomination_picker_searches_by_first_name_and_audits_whom_it_offers(own_demo, referred):
+    at = _open("partner_vacancies.py", "partner", partner_nominate_open=True)
     vacancy_id = at.selectbox(key="partner_vacancies_pick").value
     offered = at.selectbox(key=f"partner_nominate_person_{vacancy_id}").options
     assert offered
@@ -222,7 +234,7 @@ def test_the_nomination_picker_searches_by_first_name_and_audits_whom_it_offers(
 
 
 def test_a_nomination_reaches_the_coordinators_matching_page(own_demo, referred):
-    at = _open("partner_vacancies.py", "partner")
+    at = _open("partner_vacancies.py", "partner", partner_nominate_open=True)
     assert at.title[0].value == "Fabbisogni aperti"
     vacancy_id = at.selectbox(key="partner_vacancies_pick").value
     person_box = at.selectbox(key=f"partner_nominate_person_{vacancy_id}")
@@ -275,7 +287,7 @@ def test_a_nomination_reaches_the_coordinators_matching_page(own_demo, referred)
 
 
 def test_a_consent_withdrawn_while_the_form_is_open_nominates_nobody(own_demo, referred):
-    at = _open("partner_vacancies.py", "partner")
+    at = _open("partner_vacancies.py", "partner", partner_nominate_open=True)
     vacancy_id = at.selectbox(key="partner_vacancies_pick").value
     person_id = referred[0]
     at.selectbox(key=f"partner_nominate_person_{vacancy_id}").set_value(person_id)
@@ -414,7 +426,7 @@ def test_the_partner_pages_show_no_protection_health_notes_or_tax_code(own_demo,
     at = _open("partner_people.py", "partner")
     at.multiselect(key="partner_people_stages_it").set_value([]).run()  # every stage
     texts.append(_page_text(at))
-    at = _open("partner_vacancies.py", "partner")
+    at = _open("partner_vacancies.py", "partner", partner_nominate_open=True)
     assert at.selectbox(key="partner_vacancies_pick").options
     for vacancy_id in at.selectbox(key="partner_vacancies_pick").options:
         at.selectbox(key="partner_vacancies_pick").set_value(vacancy_id).run()

@@ -61,7 +61,8 @@ def test_partner_sees_minimised_lists_nominates_and_the_coordinator_sees_it(new_
     shot(page, "partner_people")
 
     go(page, "Fabbisogni aperti")
-    expect(page.get_by_role("heading", name="Proponi una persona")).to_be_visible()
+    page.get_by_text("Proponi una persona", exact=True).click()  # opens the nomination
+    wait_idle(page)
     page.get_by_label("Persona", exact=True).click()
     page.keyboard.press("ArrowDown")  # nobody is preselected: open the list
     page.get_by_role("option").first.click()
