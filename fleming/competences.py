@@ -507,6 +507,9 @@ def read_esco_skills(source: bytes | str | IO[Any]) -> pd.DataFrame:
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error):
         raise ValidationError("file", "competences.import.error.unreadable") from None
     frame.columns = [str(c).strip().lstrip("\ufeff") for c in frame.columns]
+    twice = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
+    if twice:  # e.g. "conceptUri" and " conceptUri": which one would be read is a guess
+        raise ValidationError("file", "competences.import.error.column_twice", name=twice[0])
     missing = [c for c in ESCO_REQUIRED if c not in frame.columns]
     if missing:
         raise ValidationError(

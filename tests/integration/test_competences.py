@@ -722,3 +722,16 @@ def test_esco_reader_refuses_a_file_in_another_layout():
     with pytest.raises(ValidationError) as caught:
         comp.read_esco_skills(b"\xff\xfe\x00garbage")
     assert caught.value.message == "competences.import.error.unreadable"
+
+
+def test_esco_reader_refuses_a_column_named_twice():
+    # found by the property test: " conceptUri" is "conceptUri" once trimmed
+    data = (
+        b"conceptType,conceptUri,skillType,preferredLabel,status, conceptUri\r\n"
+        b"KnowledgeSkillCompetence,http://data.europa.eu/esco/skill/e3,skill/competence,"
+        b"usare il forno,released,\r\n"
+    )
+    with pytest.raises(ValidationError) as caught:
+        comp.read_esco_skills(data)
+    assert caught.value.message == "competences.import.error.column_twice"
+    assert caught.value.params == {"name": "conceptUri"}
