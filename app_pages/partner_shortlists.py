@@ -5,7 +5,7 @@ import streamlit as st
 from fleming import partners
 from fleming.db import unit_of_work
 from fleming.errors import FlemingError
-from fleming.i18n import fmt_date
+from fleming.i18n import fmt_date, translate
 from fleming.models import Role
 from fleming.ui import cache
 from fleming.ui import partner_view as pv
@@ -24,17 +24,22 @@ if not lists:
     st.info(t("partners.shortlists.none"), icon=":material/folder_shared:")
     st.stop()
 
-by_id = {x.vacancy.id: x for x in lists}
+lg = lang()  # read once: a label per shared list on every run
+options = {
+    x.vacancy.id: translate(
+        "partners.shortlists.option",
+        lg,
+        title=x.vacancy.title,
+        company=pv.company(x.vacancy),
+        n=x.people,
+        shared=fmt_date(x.shared_at.date(), lg),
+    )
+    for x in lists
+}
 vacancy_id = st.selectbox(
     t("partners.shortlists.pick", n=len(lists)),
-    list(by_id),
-    format_func=lambda i: t(
-        "partners.shortlists.option",
-        title=by_id[i].vacancy.title,
-        company=pv.company(by_id[i].vacancy),
-        n=by_id[i].people,
-        shared=fmt_date(by_id[i].shared_at.date(), lang()),
-    ),
+    list(options),
+    format_func=options.__getitem__,
     key="partner_shortlists_vacancy",
 )
 
