@@ -851,46 +851,70 @@ def workshops_by_trade(
     in the period, per participant."""
     authorize(session=session, actor=actor, operation="kpi.view")
     label_col = Trade.label_en if lang == "en" else Trade.label_it
-    trade_conds = [] if filters.trade_id is None else [Trade.id == filters.trade_id]
     conds = person_conditions(replace(filters, trade_id=None))
-    enrolments = session.execute(
+    # One statement: each measure aggregated per trade id, then joined to the trades.
+    trade_ids = [] if filters.trade_id is None else [WorkshopEdition.trade_id == filters.trade_id]
+    enrolled = (
         select(
-            Trade.code,
-            label_col,
-            func.count(),
-            func.count().filter(WorkshopEnrolment.status == EnrolmentStatus.COMPLETED),
-            func.count().filter(WorkshopEnrolment.status == EnrolmentStatus.WITHDRAWN),
+            WorkshopEdition.trade_id.label("trade_id"),
+            func.count().label("n"),
+            func.count()
+            .filter(WorkshopEnrolment.status == EnrolmentStatus.COMPLETED)
+            .label("completed"),
+            func.count()
+            .filter(WorkshopEnrolment.status == EnrolmentStatus.WITHDRAWN)
+            .label("withdrawn"),
         )
         .select_from(WorkshopEnrolment)
         .join(WorkshopEdition, WorkshopEdition.id == WorkshopEnrolment.edition_id)
-        .join(Trade, Trade.id == WorkshopEdition.trade_id)
         .join(Person, Person.id == WorkshopEnrolment.person_id)
-        .where(WorkshopEdition.end_date.between(filters.start, filters.end), *trade_conds, *conds)
-        .group_by(Trade.code, label_col)
-    ).all()
-    hours = session.execute(
+        .where(WorkshopEdition.end_date.between(filters.start, filters.end), *trade_ids, *conds)
+        .group_by(WorkshopEdition.trade_id)
+        .subquery("enrolled")
+    )
+    attended = (
         select(
-            Trade.code,
-            label_col,
-            func.sum(WorkshopAttendance.hours),
-            func.count(func.distinct(WorkshopAttendance.enrolment_id)),
+            WorkshopEdition.trade_id.label("trade_id"),
+            func.sum(WorkshopAttendance.hours).label("hours"),
+            func.count(func.distinct(WorkshopAttendance.enrolment_id)).label("participants"),
         )
         .select_from(WorkshopAttendance)
         .join(WorkshopSession, WorkshopSession.id == WorkshopAttendance.session_id)
         .join(WorkshopEnrolment, WorkshopEnrolment.id == WorkshopAttendance.enrolment_id)
         .join(WorkshopEdition, WorkshopEdition.id == WorkshopSession.edition_id)
-        .join(Trade, Trade.id == WorkshopEdition.trade_id)
         .join(Person, Person.id == WorkshopEnrolment.person_id)
-        .where(
-            WorkshopSession.session_date.between(filters.start, filters.end),
-            *trade_conds,
-            *conds,
+        .where(WorkshopSession.session_date.between(filters.start, filters.end), *trade_ids, *conds)
+        .group_by(WorkshopEdition.trade_id)
+        .subquery("attended")
+    )
+    rows = session.execute(
+        select(
+            Trade.code,
+            label_col,
+            func.coalesce(enrolled.c.n, 0),
+            func.coalesce(enrolled.c.completed, 0),
+            func.coalesce(enrolled.c.withdrawn, 0),
+            func.coalesce(attended.c.hours, 0),
+            func.coalesce(attended.c.participants, 0),
         )
-        .group_by(Trade.code, label_col)
+        .select_from(Trade)
+        .outerjoin(enrolled, enrolled.c.trade_id == Trade.id)
+        .outerjoin(attended, attended.c.trade_id == Trade.id)
+        .where(or_(enrolled.c.n.is_not(None), attended.c.hours.is_not(None)))
+        .order_by(label_col, Trade.code)
     ).all()
-    a = _frame(enrolments, ["trade", "label", "enrolments", "completed", "withdrawn"])
-    b = _frame(hours, ["trade", "label", "hours_attended", "participants"])
-    frame = a.merge(b, on=["trade", "label"], how="outer").sort_values("label", kind="stable")
+    frame = _frame(
+        rows,
+        [
+            "trade",
+            "label",
+            "enrolments",
+            "completed",
+            "withdrawn",
+            "hours_attended",
+            "participants",
+        ],
+    )
     for col in ("enrolments", "completed", "withdrawn", "participants"):
         frame[col] = frame[col].fillna(0).astype(int)
     frame["hours_attended"] = frame["hours_attended"].astype(float).fillna(0.0)
