@@ -25,7 +25,7 @@ stages = st.multiselect(
     placeholder=t("partners.people.filter.all"),
     key=f"partner_people_stages_{lang()}",
 )
-PAGE_SIZE = 50
+PAGE_SIZE = 25  # as the register: every person shown is an audited view
 page = page_number("partner_people_page_no", tuple(stages))
 with unit_of_work(engine()) as session:  # audited: only the people on this page are read
     found = partners.referred(

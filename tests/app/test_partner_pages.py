@@ -280,7 +280,7 @@ def test_a_nomination_reaches_the_coordinators_matching_page(own_demo, referred)
     assert row["Motivazione del partner"] == motivation
     assert row["Fase"] == "Proposto"
 
-    shares = _open("shares.py", "coordinatore")
+    shares = _open("shares.py", "coordinatore", shares_tab="Candidature dei partner")
     nominations = _table(shares, "Motivazione")
     assert nominations.iloc[0]["Persona"] == name
     assert nominations.iloc[0]["Ente"] == "Soleterre"
