@@ -3,9 +3,10 @@
 import streamlit as st
 
 from fleming import people, tutoring
-from fleming.i18n import enum_label, fmt_date, fmt_number, translate
+from fleming.i18n import fmt_number
 from fleming.models import Role
 from fleming.ui.cache import read
+from fleming.ui.caseload_view import caseload_table
 from fleming.ui.context import lang, t
 from fleming.ui.guard import require_role
 from fleming.ui.people_widgets import open_person
@@ -28,7 +29,8 @@ if actor.role is Role.COORDINATOR:
 else:
     st.title(t("caseload.title"))
 
-view = read(tutoring.caseload, actor, tutor_id=tutor_id)
+shown = read(tutoring.caseload, actor, tutor_id=tutor_id, shape=caseload_table)
+view = shown.view
 
 st.caption(t("caseload.intro", days=view.not_seen_days))
 c1, c2, c3 = st.columns(3)
@@ -43,56 +45,12 @@ if not view.rows:
     st.stop()
 
 only_attention = st.toggle(t("caseload.only_attention"), value=False, key="caseload_only")
-rows = [r for r in view.rows if r.needs_attention or not only_attention]
-if not rows:
+picked = [i for i, a in enumerate(shown.attention) if a or not only_attention]
+if not picked:
     st.success(t("caseload.all_fine"), icon=":material/check_circle:")
     st.stop()
-
-
-# A caseload can hold hundreds of people: the loop below translates with the language read once.
-def tr(key: str, **params) -> str:
-    return translate(key, lg, **params)
-
-
-def seen_text(r: tutoring.CaseloadRow) -> str:
-    if r.last_meeting is None:
-        return tr("caseload.never_seen")
-    return tr("caseload.days_ago", n=r.days_since)
-
-
-def flag(r: tutoring.CaseloadRow) -> str:
-    parts = []
-    if r.overdue_activities:
-        parts.append(tr("caseload.flag.overdue", n=r.overdue_activities))
-    if r.not_seen:
-        parts.append(tr("caseload.flag.not_seen"))
-    return " · ".join(parts) or "—"
-
-
-ATTENTION, NAME, STATUS, LAST, SINCE, EVERY, NEXT = (
-    tr(k)
-    for k in (
-        "caseload.col.attention",
-        "people.name",
-        "people.status",
-        "caseload.col.last_meeting",
-        "caseload.col.since",
-        "caseload.col.every",
-        "caseload.col.next_due",
-    )
-)
-table = [
-    {
-        ATTENTION: flag(r),
-        NAME: r.full_name,
-        STATUS: enum_label(r.status, lg),
-        LAST: fmt_date(r.last_meeting, lg) if r.last_meeting else "—",
-        SINCE: seen_text(r),
-        EVERY: tr("caseload.every_n", n=r.meeting_every_days) if r.meeting_every_days else "—",
-        NEXT: fmt_date(r.next_due, lg) if r.next_due else "—",
-    }
-    for r in rows
-]
+rows = [view.rows[i] for i in picked]
+table = [shown.rows[i] for i in picked]
 st.caption(t("caseload.click_to_open"))
 nonce = st.session_state.setdefault("caseload_table_nonce", 0)
 selection = st.dataframe(

@@ -23,7 +23,7 @@ import streamlit as st
 from fleming import config, db
 from fleming.actor import Actor
 from fleming.db import unit_of_work
-from fleming.ui.context import engine
+from fleming.ui.context import engine, lang
 
 T = TypeVar("T")
 TTL = 60  # seconds: the longest a write by another process can go unseen
@@ -35,18 +35,35 @@ def actor_key(actor: Actor) -> tuple:
     return (actor.id, actor.role.value, actor.partner_org_id)
 
 
-def read(service: Callable[..., T], actor: Actor, /, *, large: bool = False, **kwargs: Any) -> T:
+def read(
+    service: Callable[..., Any],
+    actor: Actor,
+    /,
+    *,
+    large: bool = False,
+    shape: Callable[[Any, str], T] | None = None,
+    **kwargs: Any,
+) -> Any:
     """``service(session=..., actor=actor, **kwargs)``, answered from the cache when nothing
     was written since the same call (see the module's docstring). ``large``: an answer of
-    megabytes (a whole ranking), kept in a smaller cache so memory stays bounded."""
+    megabytes (a whole ranking), kept in a smaller cache so memory stays bounded. ``shape``:
+    ``shape(answer, language)`` is kept instead of the answer (a long table already formatted
+    for the screen), keyed by the session's language too."""
+    name = f"{service.__module__}.{service.__qualname__}"
+    language = None
+    if shape is not None:
+        name += f" > {shape.__module__}.{shape.__qualname__}"
+        language = lang()
     return (_read_large if large else _read)(
         config.database_url(),
         db.write_generation(),
         actor_key(actor),
-        f"{service.__module__}.{service.__qualname__}",
+        name,
         kwargs,
+        language,
         _service=service,
         _actor=actor,
+        _shape=shape,
     )
 
 
@@ -57,11 +74,13 @@ def _read(
     actor: tuple,
     name: str,
     kwargs: dict[str, Any],
+    language: str | None,
     *,
     _service: Callable[..., Any],
     _actor: Actor,
+    _shape: Callable[[Any, str], Any] | None,
 ) -> Any:
-    return _call(_service, _actor, kwargs)
+    return _call(_service, _actor, kwargs, _shape, language)
 
 
 @st.cache_data(ttl=TTL, max_entries=LARGE_ENTRIES, show_spinner=False)
@@ -71,13 +90,16 @@ def _read_large(
     actor: tuple,
     name: str,
     kwargs: dict[str, Any],
+    language: str | None,
     *,
     _service: Callable[..., Any],
     _actor: Actor,
+    _shape: Callable[[Any, str], Any] | None,
 ) -> Any:
-    return _call(_service, _actor, kwargs)
+    return _call(_service, _actor, kwargs, _shape, language)
 
 
-def _call(service: Callable[..., Any], actor: Actor, kwargs: dict[str, Any]) -> Any:
+def _call(service, actor: Actor, kwargs: dict[str, Any], shape, language: str | None) -> Any:
     with unit_of_work(engine()) as session:
-        return service(session=session, actor=actor, **kwargs)
+        answer = service(session=session, actor=actor, **kwargs)
+    return answer if shape is None else shape(answer, language)

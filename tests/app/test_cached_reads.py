@@ -63,3 +63,29 @@ def test_a_refused_user_is_refused_even_when_another_users_answer_is_cached(acto
     cache.read(register, actors.coordinator)
     with pytest.raises(PermissionDenied):
         cache.read(register, actors.partner)
+
+
+def shaped(page, language: str) -> tuple[str, ...]:
+    """A register page as a screen would show it: the names, with a word in the language."""
+    calls.append(f"shape {language}")
+    return tuple(f"{'persona' if language == 'it' else 'person'}: {n}" for n in names(page))
+
+
+def test_a_shaped_answer_is_kept_per_language_and_refreshed_by_a_write(engine, actors):
+    import streamlit as st
+
+    st.session_state["lang"] = "en"  # bare mode: the session state of this thread
+    try:
+        assert cache.read(register, actors.coordinator, shape=shaped) == ("person: Rossi Maria",)
+        assert cache.read(register, actors.coordinator, shape=shaped) == ("person: Rossi Maria",)
+        st.session_state["lang"] = "it"
+        assert cache.read(register, actors.coordinator, shape=shaped) == ("persona: Rossi Maria",)
+        assert calls.count("shape en") == 1 and calls.count("shape it") == 1
+        with unit_of_work(engine) as session:
+            take_in(session, actors.tutor, 1)
+        assert cache.read(register, actors.coordinator, shape=shaped) == (
+            "persona: Rossi Maria",
+            "persona: Rossi Paola",
+        )
+    finally:
+        st.session_state.pop("lang", None)
