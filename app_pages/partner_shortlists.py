@@ -53,7 +53,7 @@ except FlemingError as exc:  # e.g. the centre revoked the share a moment ago
 vacancy = shared.vacancy
 st.subheader(f"{plain(vacancy.title)} — {plain(pv.company(vacancy))}")
 pv.vacancy_facts(vacancy)
-pv.requirements(vacancy)
+pv.requirements(vacancy, key="partner_shortlists_requirements")
 
 st.markdown("##### " + t("partners.shortlists.people", n=len(shared.people)))
 st.caption(t("partners.shortlists.people.help"))

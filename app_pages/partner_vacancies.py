@@ -93,7 +93,7 @@ vacancy = by_id[vacancy_id]
 with st.container(border=True):
     st.subheader(f"{plain(vacancy.title)} — {plain(pv.company(vacancy))}")
     pv.vacancy_facts(vacancy)
-    pv.requirements(vacancy, expanded=True)
+    pv.requirements(vacancy, key="partner_vacancies_requirements", expanded=True)
 
 # ----------------------------------------------------------------------------- nominate
 # lazy: the people who can be nominated are read (and the read audited) only while the

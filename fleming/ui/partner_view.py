@@ -38,16 +38,22 @@ def vacancy_facts(vacancy: PartnerVacancy) -> None:
     st.markdown(" · ".join(f"**{k}:** {v}" for k, v in facts))
 
 
-def requirements(vacancy: PartnerVacancy, *, expanded: bool = False) -> None:
-    """The competences the vacancy asks for, essential ones first."""
+def requirements(vacancy: PartnerVacancy, *, key: str, expanded: bool = False) -> None:
+    """The competences the vacancy asks for, essential ones first, in an expander whose table
+    is built only while it is open."""
     if not vacancy.requirements:
         st.caption(t("partners.requirements.none"))
         return
-    with st.expander(
+    box = st.expander(
         t("partners.requirements.heading", n=len(vacancy.requirements)),
         icon=":material/checklist:",
         expanded=expanded,
-    ):
+        key=key,
+        on_change="rerun",
+    )
+    if not box.open:
+        return
+    with box:
         st.dataframe(
             pd.DataFrame(
                 {
