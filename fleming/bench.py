@@ -324,20 +324,19 @@ def bench_pages(
     say: Say,
     scripts: tuple[str, ...] | None = None,
 ) -> list[PageResult]:
-    from fleming.ui.page_bench import time_pages
+    from fleming.ui.page_bench import time_page_pairs
 
-    say("pages on the empty database ...")
-    empty = {
-        (p.script, p.role): p
-        for p in time_pages(empty_url, DEMO_USERS, repeat=repeat, scripts=scripts)
-    }
-    say("pages on the data ...")
-    full = time_pages(
-        url, DEMO_USERS, repeat=repeat, progress=lambda s: say(f"  {s}"), scripts=scripts
+    say("pages, each on the empty database and then on the data ...")
+    pairs = time_page_pairs(
+        url,
+        empty_url,
+        DEMO_USERS,
+        repeat=repeat,
+        progress=lambda s: say(f"  {s}"),
+        scripts=scripts,
     )
     out = []
-    for p in full:
-        floor = empty[(p.script, p.role)]
+    for floor, p in pairs:
         out.append(
             PageResult(
                 script=p.script,

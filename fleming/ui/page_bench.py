@@ -5,9 +5,9 @@ drives Streamlit. Each page is opened as a logged-in user would open it from the
 (``app.py`` runs first: login, navigation, then the page), once to warm up, then re-run
 ``repeat`` times on the same session; a run's time is the whole script run as AppTest reports it
 (``app.py`` and the page, with the element tree it sends). The warm-up run's time is kept too
-(``first_ms``: the page opened from another one, as a user first waits for it; the caches
-of ``st.cache_data`` are shared by the whole run, so it is cold only for what no page before
-it has read).
+(``first_ms``: the page opened from another one, as a user first waits for it; ``st.cache_data``
+is emptied before each page on each database, so it is the page's cold run). Each page is timed
+on the empty database and then on the data, back to back (``time_page_pairs``).
 """
 
 from __future__ import annotations
@@ -105,23 +105,29 @@ def time_page(page: PageSpec, username: str, role: Role, repeat: int) -> PageTim
     )
 
 
-def time_pages(
+def time_page_pairs(
     url: str,
+    empty_url: str,
     users: dict[Role, str],
     *,
     repeat: int,
     progress: Callable[[str], None] | None = None,
     scripts: tuple[str, ...] | None = None,
-) -> list[PageTiming]:
-    """Every page of every role in ``users`` (the page registry of ``fleming.ui.nav``), or
-    only the page ``scripts`` named."""
+) -> list[tuple[PageTiming, PageTiming]]:
+    """Each page of each role timed on ``empty_url`` and then on ``url``, back to back: both
+    figures of a page's ratio come from the same minute, so a burst of load on a shared machine
+    moves both instead of one (timing every page on one database, then every page on the other,
+    put the two halves of a ratio minutes apart)."""
     out = []
-    with _app_environment(url):
-        for role, username in users.items():
-            for page in PAGES:
-                if role not in page.roles or (scripts and page.script not in scripts):
-                    continue
-                if progress is not None:
-                    progress(f"{page.url_path} ({role.value})")
-                out.append(time_page(page, username, role, repeat))
+    for role, username in users.items():
+        for page in PAGES:
+            if role not in page.roles or (scripts and page.script not in scripts):
+                continue
+            if progress is not None:
+                progress(f"{page.url_path} ({role.value})")
+            with _app_environment(empty_url):
+                floor = time_page(page, username, role, repeat)
+            with _app_environment(url):
+                full = time_page(page, username, role, repeat)
+            out.append((floor, full))
     return out
