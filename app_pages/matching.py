@@ -11,6 +11,7 @@ from fleming.i18n import enum_label, fmt_date, translate
 from fleming.matching import MatchWeights, Reason
 from fleming.models import Role, ShortlistOrigin, ShortlistStage, VacancyKind, VacancyStatus
 from fleming.ui import match_view as mv
+from fleming.ui import partner_view as pv
 from fleming.ui.cache import read
 from fleming.ui.context import engine, label, lang, t
 from fleming.ui.forms import FieldErrors, show_error
@@ -600,30 +601,12 @@ if tab_share.open:  # lazy: only the open tab runs
             preview = read(
                 shortlists.share_preview, actor, vacancy_id=vacancy_id, partner_org_id=partner_id
             )
-            ok = [c for c in preview if c.shareable]
-            blocked = [c for c in preview if not c.shareable]
-            left, right = st.columns(2)
-            with left:
-                st.markdown("**" + t("matching.share.visible", n=len(ok)) + "**")
-                st.markdown(
-                    "\n".join(f"- {plain(c.name)} ({label(c.stage)})" for c in ok)
-                    or t("matching.none")
-                )
-            with right:
-                st.markdown("**" + t("matching.share.blocked", n=len(blocked)) + "**")
-                st.markdown(
-                    "\n".join(
-                        "- "
-                        + plain(c.name)
-                        + ": "
-                        + t(
-                            f"matching.share.reason.{c.blocked_reason}",
-                            day=fmt_date(c.consent_withdrawn_on or c.consent_given_on, lang()),
-                        )
-                        for c in blocked
-                    )
-                    or t("matching.none")
-                )
+            ok = pv.share_preview(
+                preview,
+                visible_key="matching.share.visible",
+                blocked_key="matching.share.blocked",
+                none_key="matching.none",
+            )
             current = next((s for s in shares if s.active and s.partner_org_id == partner_id), None)
             if current is not None:
                 st.success(

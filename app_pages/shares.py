@@ -9,6 +9,7 @@ from fleming.db import unit_of_work
 from fleming.errors import FlemingError
 from fleming.i18n import fmt_date
 from fleming.models import Role
+from fleming.ui import partner_view as pv
 from fleming.ui.cache import read
 from fleming.ui.context import engine, label, lang, t
 from fleming.ui.flash import flash, show_flash
@@ -114,30 +115,12 @@ if tab_lists.open:  # lazy: only the open tab runs
                     vacancy_id=share.vacancy_id,
                     partner_org_id=share.partner_org_id,
                 )
-                ok = [c for c in preview if c.shareable]
-                blocked = [c for c in preview if not c.shareable]
-                left, right = st.columns(2)
-                with left:
-                    st.markdown("**" + t("shares.detail.visible", n=len(ok)) + "**")
-                    st.markdown(
-                        "\n".join(f"- {plain(c.name)} ({label(c.stage)})" for c in ok)
-                        or t("shares.none")
-                    )
-                with right:
-                    st.markdown("**" + t("shares.detail.blocked", n=len(blocked)) + "**")
-                    st.markdown(
-                        "\n".join(
-                            "- "
-                            + plain(c.name)
-                            + ": "
-                            + t(
-                                f"matching.share.reason.{c.blocked_reason}",
-                                day=fmt_date(c.consent_withdrawn_on or c.consent_given_on, lang()),
-                            )
-                            for c in blocked
-                        )
-                        or t("shares.none")
-                    )
+                pv.share_preview(
+                    preview,
+                    visible_key="shares.detail.visible",
+                    blocked_key="shares.detail.blocked",
+                    none_key="shares.none",
+                )
                 b1, b2 = st.columns(2)
                 if b1.button(
                     t("shares.revoke", partner=plain(share.partner)),

@@ -942,7 +942,6 @@ def list_(
         )
     }
     rows = [found[i] for i in page_ids]
-    page_ids = [r.id for r in rows]
     markers: dict[int, list[FragilityMarker]] = {}
     for pid, marker in session.execute(
         select(PersonFragility.person_id, PersonFragility.marker).where(

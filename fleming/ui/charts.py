@@ -38,6 +38,7 @@ from fleming.kpi_charts import (
     suggestion_chart,
     suggestion_reading,
 )
+from fleming.ui import cache
 from fleming.ui.context import engine, lang, t
 
 CACHE_TTL = 300  # seconds: figures refresh at most five minutes after a change
@@ -96,10 +97,6 @@ def show_chart(view: ChartView) -> None:
 
 
 # --------------------------------------------------------------------------- cached reads
-def _actor_key(actor: Actor) -> tuple:
-    return (actor.id, actor.role.value, actor.partner_org_id)
-
-
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def _cached_frame(
     url: str,
@@ -130,7 +127,7 @@ def _cached_options(url: str, actor_key: tuple, language: str, _actor: Actor):
 
 
 def kpi_options(actor: Actor) -> kpi.FilterOptions:
-    return _cached_options(config.database_url(), _actor_key(actor), lang(), actor)
+    return _cached_options(config.database_url(), cache.actor_key(actor), lang(), actor)
 
 
 # --------------------------------------------------------------------------- cached chart views
@@ -186,7 +183,7 @@ def _cached_dashboard(
 
 def dashboard_view(filters: KpiFilters, actor: Actor) -> DashboardView:
     """The dashboard's headline figures and its sections of charts, cached (see above)."""
-    return _cached_dashboard(config.database_url(), filters, _actor_key(actor), lang(), actor)
+    return _cached_dashboard(config.database_url(), filters, cache.actor_key(actor), lang(), actor)
 
 
 @dataclass(frozen=True)
@@ -221,7 +218,7 @@ def _cached_fairness(
 
 def fairness_view(filters: KpiFilters, actor: Actor) -> FairnessView:
     """The fairness frame and its two charts per dimension, cached."""
-    return _cached_fairness(config.database_url(), filters, _actor_key(actor), lang(), actor)
+    return _cached_fairness(config.database_url(), filters, cache.actor_key(actor), lang(), actor)
 
 
 @dataclass(frozen=True)
@@ -260,7 +257,9 @@ def _cached_gap(
 
 def gap_view(filters: KpiFilters, actor: Actor, months: int) -> GapView:
     """The competence gap frame and the two charts of its page, cached."""
-    return _cached_gap(config.database_url(), filters, _actor_key(actor), lang(), months, actor)
+    return _cached_gap(
+        config.database_url(), filters, cache.actor_key(actor), lang(), months, actor
+    )
 
 
 # --------------------------------------------------------------------------- sidebar filters

@@ -92,3 +92,30 @@ def competence_lines(
     lines = [f":green[✓] {_need(n)}" for n in matched]
     lines += [f":red[✗] {_need(n)}" for n in missing]
     return "  \n".join(lines)
+
+
+def share_preview(preview, *, visible_key: str, blocked_key: str, none_key: str) -> list:
+    """Who a partner would see on a shared list (name and stage) and who not, with the reason
+    (consent never given or withdrawn, and since when), side by side; returns the visible ones."""
+    ok = [c for c in preview if c.shareable]
+    blocked = [c for c in preview if not c.shareable]
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**" + t(visible_key, n=len(ok)) + "**")
+        st.markdown("\n".join(f"- {plain(c.name)} ({label(c.stage)})" for c in ok) or t(none_key))
+    with right:
+        st.markdown("**" + t(blocked_key, n=len(blocked)) + "**")
+        st.markdown(
+            "\n".join(
+                "- "
+                + plain(c.name)
+                + ": "
+                + t(
+                    f"matching.share.reason.{c.blocked_reason}",
+                    day=fmt_date(c.consent_withdrawn_on or c.consent_given_on, lang()),
+                )
+                for c in blocked
+            )
+            or t(none_key)
+        )
+    return ok
