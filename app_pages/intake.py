@@ -36,7 +36,11 @@ if form.submitted:
     try:
         with unit_of_work(engine()) as session:
             person_id = people.create(
-                session=session, actor=actor, data=form.data, consents=form.consents
+                session=session,
+                actor=actor,
+                data=form.data,
+                consents=form.consents,
+                confirmed=form.confirmed,
             )
     except (ValidationError, ValidationErrors) as exc:
         form.show(exc)

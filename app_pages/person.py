@@ -942,6 +942,7 @@ with tab_profile:
                         person_id=person_id,
                         version=state["version"],
                         data=form.data,
+                        confirmed=form.confirmed,
                     )
             except (ValidationError, ValidationErrors) as exc:
                 form.show(exc)

@@ -261,7 +261,7 @@ def clean_company(data: CompanyInput) -> dict[str, Any]:
         ),
         "website": _collect(errors, normalise_website, data.website, "website"),
         "status": _collect(errors, _enum, data.status, CompanyStatus, "status"),
-        "notes": _collect(errors, optional_text, data.notes, "notes", 4000),
+        "notes": _collect(errors, optional_text, data.notes, "notes", 4000, multiline=True),
     }
     if errors:
         raise ValidationErrors(errors)

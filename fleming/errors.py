@@ -21,6 +21,15 @@ class ValidationError(FlemingError):
         self.params = params
 
 
+class ValidationWarning(ValidationError):
+    """Input that is probably wrong but may be right (a namesake, a centenarian): it is saved
+    once the user ticks the confirmation named ``confirm``, and refused until then."""
+
+    def __init__(self, field: str, message: str, *, confirm: str, **params: object) -> None:
+        super().__init__(field, message, **params)
+        self.confirm = confirm
+
+
 class ValidationErrors(FlemingError):
     """Several field errors found together, so a form can show all of them at once."""
 

@@ -1346,7 +1346,9 @@ def add_check(
         errors.append(ValidationError("rating", "error.required"))
     else:
         rating = _collect(errors, validators.int_in_range, data.rating, "rating", 1, 5)
-    notes = _collect(errors, validators.optional_text, data.notes, "notes", MAX_NOTES)
+    notes = _collect(
+        errors, validators.optional_text, data.notes, "notes", MAX_NOTES, multiline=True
+    )
     if errors:
         raise ValidationErrors(errors)
     check = InternshipCheck(
@@ -1479,9 +1481,13 @@ def close(
     reason = None
     hire: dict[str, Any] = {}
     if outcome in (InternshipOutcome.NOT_HIRED, InternshipOutcome.INTERRUPTED):
-        reason = _collect(errors, validators.required_text, data.reason, "reason", MAX_REASON)
+        reason = _collect(
+            errors, validators.required_text, data.reason, "reason", MAX_REASON, multiline=True
+        )
     elif outcome is InternshipOutcome.HIRED:
-        reason = _collect(errors, validators.optional_text, data.reason, "reason", MAX_REASON)
+        reason = _collect(
+            errors, validators.optional_text, data.reason, "reason", MAX_REASON, multiline=True
+        )
         hire = _clean_hire(
             contract_type=data.contract_type,
             contract_months=data.contract_months,

@@ -698,7 +698,7 @@ def nominate(
         raise ValidationError("vacancy_id", "partners.error.vacancy_not_open")
     if person.status not in NOMINABLE:
         raise ValidationError("person_id", "partners.error.not_nominable")
-    text = required_text(motivation, "motivation", MOTIVATION_MAX)
+    text = required_text(motivation, "motivation", MOTIVATION_MAX, multiline=True)
     if len(text) < MOTIVATION_MIN:
         raise ValidationError("motivation", "partners.error.motivation_short", n=MOTIVATION_MIN)
     listed = session.scalar(

@@ -419,7 +419,7 @@ def open_pact(
         errors.append(exc)
         every = DEFAULT_MEETING_EVERY_DAYS
     try:
-        notes = validators.optional_text(data.notes, "notes", 2000)
+        notes = validators.optional_text(data.notes, "notes", 2000, multiline=True)
     except ValidationError as exc:
         errors.append(exc)
         notes = None
@@ -502,7 +502,7 @@ def update_pact(
         errors.append(exc)
         every = pact.meeting_every_days
     try:
-        text = validators.optional_text(notes, "notes", 2000)
+        text = validators.optional_text(notes, "notes", 2000, multiline=True)
     except ValidationError as exc:
         errors.append(exc)
         text = pact.notes

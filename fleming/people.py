@@ -25,6 +25,7 @@ from fleming.errors import (
     NotFound,
     ValidationError,
     ValidationErrors,
+    ValidationWarning,
 )
 from fleming.models import (
     CefrLevel,
@@ -41,6 +42,7 @@ from fleming.models import (
     ReferralSource,
     Role,
     ServicePact,
+    Setting,
     Sex,
     User,
     WorkshopEdition,
@@ -74,6 +76,18 @@ SENSITIVE_MARKERS = frozenset({FragilityMarker.DISABILITY})
 """Fragility markers that are health data (GDPR art. 9): staff only."""
 
 OLDEST_BIRTH_DATE = date(1900, 1, 1)
+
+EARLIEST_INTAKE_KEY = "earliest_intake_date"
+"""Setting: the first day of the centre's records (ISO date); no intake or consent before it."""
+EARLIEST_INTAKE_DEFAULT = date(2014, 1, 1)  # the centre was accredited then
+
+CONFIRMABLE_AGE = 100
+"""An age at intake above this is asked to be confirmed (most likely a mistyped birth date)."""
+
+# The confirmations a form may send with ``confirmed=`` (see ``ValidationWarning``).
+CONFIRM_DIFFERENT_PERSON = "different_person"
+CONFIRM_NAMES = "names_differ_from_code"
+CONFIRM_AGE = "age_over_100"
 
 
 # --------------------------------------------------------------------------- input values
@@ -343,6 +357,20 @@ def birth_comune_code(birth_place: str | None, tax_code: str | None) -> str | No
     return matches[0].istat_code if len(matches) == 1 else None
 
 
+def earliest_intake_date(session: Session) -> date:
+    """The first day of the centre's records: setting ``earliest_intake_date``, else 2014-01-01."""
+    raw = session.scalar(select(Setting.value).where(Setting.key == EARLIEST_INTAKE_KEY))
+    try:
+        return date.fromisoformat(str(raw)) if raw else EARLIEST_INTAKE_DEFAULT
+    except ValueError:
+        return EARLIEST_INTAKE_DEFAULT
+
+
+def name_key(text: str | None) -> str:
+    """A name compared without case, accents, spaces or punctuation (``"D'Allò"`` = ``"dallo"``)."""
+    return "".join(c for c in reference.fold(text or "") if c.isalnum())
+
+
 # --------------------------------------------------------------------------- validation
 @dataclass
 class _Checked:
@@ -373,17 +401,33 @@ def validate_person(
     data: PersonInput,
     today: date | None = None,
     person_id: int | None = None,
+    confirmed: Iterable[str] = (),
 ) -> _Checked:
     """Check every field of ``data`` and return the values to store, or raise all errors at once.
 
-    ``person_id`` is the record being edited (it may keep its own tax code).
+    ``person_id`` is the record being edited (it may keep its own tax code). Input that may be
+    right but looks wrong (a namesake born the same day, names unlike the tax code's letters, an
+    age over 100) is a ``ValidationWarning``, refused until its ``confirm`` is in ``confirmed``;
+    on an edit it is raised only when the fields it rests on changed.
     """
     today = today or date.today()
     errors: list[ValidationError] = []
+    warnings: list[ValidationWarning] = []
     v: dict = {}
+    stored = None
+    if person_id is not None:
+        stored = session.execute(
+            select(
+                Person.first_name,
+                Person.last_name,
+                Person.tax_code,
+                Person.birth_date,
+                Person.intake_date,
+            ).where(Person.id == person_id)
+        ).first()
 
-    v["first_name"] = _collect(errors, validators.required_text, data.first_name, "first_name", 100)
-    v["last_name"] = _collect(errors, validators.required_text, data.last_name, "last_name", 100)
+    v["first_name"] = _collect(errors, validators.person_name, data.first_name, "first_name", 100)
+    v["last_name"] = _collect(errors, validators.person_name, data.last_name, "last_name", 100)
 
     # --- tax code and what it says about birth date, sex and birthplace
     info = _collect(errors, validators.parse_tax_code, data.tax_code, "tax_code")
@@ -464,7 +508,18 @@ def validate_person(
         errors.append(ValidationError("birth_place", "people.error.birth_comune_abroad"))
 
     intake_date = data.intake_date or today
-    if _collect(errors, validators.not_in_future, intake_date, "intake_date", today) is None:
+    earliest = earliest_intake_date(session)
+    if stored is not None and stored.intake_date == intake_date:
+        earliest = min(earliest, intake_date)  # a record older than the setting may be edited
+    in_records = _collect(
+        errors,
+        validators.date_in_records,
+        intake_date,
+        "intake_date",
+        earliest=earliest,
+        today=today,
+    )
+    if in_records is None:  # the error is on the intake date: judge the birth date from today
         intake_date = today
     age = None
     if birth_date is not None:
@@ -476,6 +531,15 @@ def validate_person(
             age = age_on(birth_date, intake_date)
             if age < MIN_AGE:
                 errors.append(ValidationError("birth_date", "people.error.too_young", n=MIN_AGE))
+            elif age > CONFIRMABLE_AGE and (
+                stored is None
+                or (stored.birth_date, stored.intake_date) != (birth_date, intake_date)
+            ):
+                warnings.append(
+                    ValidationWarning(
+                        "birth_date", "people.warning.age_over_100", confirm=CONFIRM_AGE, age=age
+                    )
+                )
     v["birth_date"], v["sex"], v["intake_date"] = birth_date, sex, intake_date
     v["country_of_birth"] = country_of_birth
     v["birth_place"] = comune.name if comune is not None else None
@@ -560,15 +624,19 @@ def validate_person(
         errors.append(ValidationError("tutor_id", "people.error.unknown_tutor"))
     v["tutor_id"] = data.tutor_id
     v["health_notes"] = _collect(
-        errors, validators.optional_text, data.health_notes, "health_notes", 2000
+        errors, validators.optional_text, data.health_notes, "health_notes", 2000, multiline=True
     )
-    v["notes"] = _collect(errors, validators.optional_text, data.notes, "notes", 2000)
+    v["notes"] = _collect(
+        errors, validators.optional_text, data.notes, "notes", 2000, multiline=True
+    )
 
-    # --- the tax code belongs to nobody else
+    # --- the tax code belongs to nobody else, in any of its spellings (omocodie)
+    holder = None
     if v["tax_code"] is not None:
         holder = session.execute(
             select(Person.id, Person.first_name, Person.last_name).where(
-                Person.tax_code == v["tax_code"], Person.id != (person_id or 0)
+                Person.tax_code.in_(validators.tax_code_forms(v["tax_code"])),
+                Person.id != (person_id or 0),
             )
         ).first()
         if holder is not None:
@@ -580,10 +648,64 @@ def validate_person(
                     name=f"{holder.first_name} {holder.last_name}",
                 )
             )
+    names_changed = stored is None or (stored.first_name, stored.last_name, stored.tax_code) != (
+        v["first_name"],
+        v["last_name"],
+        v["tax_code"],
+    )
+    # --- the code's letters for surname and name: a warning (other spellings abroad)
+    if holder is None and info is not None and v["first_name"] and v["last_name"] and names_changed:
+        differs = validators.tax_code_name_mismatches(info.code, v["first_name"], v["last_name"])
+        for name_field, letters in differs.items():
+            warnings.append(
+                ValidationWarning(
+                    name_field,
+                    f"people.warning.code_{name_field}",
+                    confirm=CONFIRM_NAMES,
+                    letters=letters,
+                )
+            )
+    # --- somebody else with the same names, born the same day
+    if (
+        holder is None
+        and v["first_name"]
+        and v["last_name"]
+        and birth_date is not None
+        and (names_changed or stored.birth_date != birth_date)
+    ):
+        namesake = _namesake(session, v["first_name"], v["last_name"], birth_date, person_id)
+        if namesake is not None:
+            warnings.append(
+                ValidationWarning(
+                    "last_name",
+                    "people.warning.namesake",
+                    confirm=CONFIRM_DIFFERENT_PERSON,
+                    person_id=namesake.id,
+                    name=f"{namesake.first_name} {namesake.last_name}",
+                    date=birth_date,
+                )
+            )
 
+    ticked = set(confirmed)
+    errors.extend(w for w in warnings if w.confirm not in ticked)
     if errors:
         raise ValidationErrors(errors)
     return _Checked(values=v, fragilities=tuple(markers))
+
+
+def _namesake(session: Session, first: str, last: str, born: date, person_id: int | None):
+    """Another person with the same first and last name (see ``name_key``) born on ``born``."""
+    wanted = (name_key(first), name_key(last))
+    rows = session.execute(
+        select(Person.id, Person.first_name, Person.last_name).where(
+            Person.birth_date == born,
+            Person.id != (person_id or 0),
+            Person.anonymised_at.is_(None),
+        )
+    ).all()
+    return next(
+        (r for r in rows if (name_key(r.first_name), name_key(r.last_name)) == wanted), None
+    )
 
 
 def _active_partner(session: Session, partner_id: int) -> bool:
@@ -607,14 +729,24 @@ def _active_tutor(session: Session, user_id: int) -> bool:
 
 
 def _validate_consents(
-    session: Session, consents: ConsentInput, intake_date: date, today: date
+    session: Session,
+    consents: ConsentInput,
+    intake_date: date,
+    today: date,
+    born: date | None = None,
 ) -> list[ValidationError]:
     errors: list[ValidationError] = []
     if not consents.data_processing:
         errors.append(ValidationError("consent_data_processing", "people.error.consent_required"))
-    given = consents.given_on or intake_date
-    if given > today:
-        errors.append(ValidationError("consent_given_on", "validators.date.future"))
+    _collect(  # left empty it is the intake date, whose own rules say what is wrong with it
+        errors,
+        validators.date_in_records,
+        consents.given_on,
+        "consent_given_on",
+        earliest=earliest_intake_date(session),
+        today=today,
+        born=born,
+    )
     for pid in consents.sharing_partner_ids:
         if not _active_partner(session, pid):
             errors.append(ValidationError("consent_partners", "people.error.unknown_partner"))
@@ -630,10 +762,12 @@ def create(
     data: PersonInput,
     consents: ConsentInput,
     today: date | None = None,
+    confirmed: Iterable[str] = (),
 ) -> int:
     """Take a person in: the record, their fragility markers and consents. Returns the id.
 
-    A tutor who names no tutor becomes the person's tutor.
+    A tutor who names no tutor becomes the person's tutor. ``confirmed``: the warnings the user
+    has confirmed (see ``validate_person``).
     """
     authorize(session=session, actor=actor, operation="people.create")
     today = today or date.today()
@@ -642,11 +776,12 @@ def create(
     errors: list[ValidationError] = []
     checked = None
     try:
-        checked = validate_person(session=session, data=data, today=today)
+        checked = validate_person(session=session, data=data, today=today, confirmed=confirmed)
     except ValidationErrors as exc:
         errors.extend(exc.errors)
     intake_date = checked.values["intake_date"] if checked else (data.intake_date or today)
-    errors.extend(_validate_consents(session, consents, min(intake_date, today), today))
+    born = checked.values["birth_date"] if checked else data.birth_date
+    errors.extend(_validate_consents(session, consents, min(intake_date, today), today, born))
     if errors or checked is None:
         raise ValidationErrors(errors)
 
@@ -693,13 +828,16 @@ def update(
     version: int,
     data: PersonInput,
     today: date | None = None,
+    confirmed: Iterable[str] = (),
 ) -> None:
     """Save the edited record. ``version`` is the one the user loaded: a stale one is a Conflict."""
     authorize(session=session, actor=actor, operation="people.update")
     person = _person(session, person_id)
     if person.version != version:
         raise Conflict("stale")
-    checked = validate_person(session=session, data=data, today=today, person_id=person_id)
+    checked = validate_person(
+        session=session, data=data, today=today, person_id=person_id, confirmed=confirmed
+    )
     pact = session.scalar(select(ServicePact).where(ServicePact.person_id == person_id))
     if pact is not None:  # what the pact rests on cannot be taken away from under it
         errors = []

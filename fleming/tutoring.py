@@ -123,7 +123,7 @@ def add_meeting(
         errors.append(ValidationError("kind", "error.required"))
     notes = next_step = None
     try:
-        notes = validators.optional_text(data.notes, "notes", 5000)
+        notes = validators.optional_text(data.notes, "notes", 5000, multiline=True)
     except ValidationError as exc:
         errors.append(exc)
     try:

@@ -7,6 +7,7 @@ the message key is translated where it is shown.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -59,9 +60,82 @@ def parse_tax_code(text: str | None, field: str = "tax_code") -> TaxCodeInfo:
         code=code,
         provisional=False,
         birth_date=codicefiscale.get_birth_date(code),
-        sex=Sex(codicefiscale.get_gender(code)),
+        # not stdnum's get_gender: it reads the day's digits without undoing an omocodia there
+        sex=Sex.M if int(code[9:11].translate(_OMOCODIA)) < 40 else Sex.F,
         belfiore=place,
     )
+
+
+_OMOCODE_POSITIONS = (6, 7, 9, 10, 12, 13, 14)  # the digits an *omocodia* may turn into letters
+_DIGIT_TO_LETTER = "LMNPQRSTUV"
+
+
+def canonical_tax_code(code: str) -> str:
+    """The base form of a valid 16-character code: its *omocodia* letters back to digits and the
+    check letter recomputed. ``DLLMMD99A01Z34PV`` and ``DLLMMD99A01Z343Z`` are one person.
+    Any other code is returned unchanged."""
+    if len(code) != 16:
+        return code
+    chars = list(code.upper())
+    for i in _OMOCODE_POSITIONS:
+        chars[i] = chars[i].translate(_OMOCODIA)
+    body = "".join(chars[:15])
+    return body + codicefiscale.calc_check_digit(body)
+
+
+def tax_code_forms(code: str) -> tuple[str, ...]:
+    """Every spelling of the same 16-character code: the base form and its 127 *omocodie* (any
+    of the seven digits turned into a letter; the Agenzia does it from the right, a hand-made code
+    may not). One item for any other code."""
+    base = canonical_tax_code(code)
+    if len(base) != 16:
+        return (base,)
+    forms = []
+    for mask in range(1 << len(_OMOCODE_POSITIONS)):
+        chars = list(base[:15])
+        for bit, i in enumerate(_OMOCODE_POSITIONS):
+            if mask >> bit & 1:
+                chars[i] = _DIGIT_TO_LETTER[int(chars[i])]
+        body = "".join(chars)
+        forms.append(body + codicefiscale.calc_check_digit(body))
+    return tuple(forms)
+
+
+_VOWELS = frozenset("AEIOU")
+
+
+def _latin_letters(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    return "".join(c for c in decomposed.upper() if "A" <= c <= "Z")
+
+
+def tax_code_name_letters(text: str, *, first_name: bool) -> str:
+    """The three letters a tax code gives a surname (``first_name=False``) or a first name: its
+    consonants, then its vowels, then X; a first name with four or more consonants takes the
+    first, third and fourth."""
+    letters = _latin_letters(text)
+    consonants = [c for c in letters if c not in _VOWELS]
+    vowels = [c for c in letters if c in _VOWELS]
+    if first_name and len(consonants) >= 4:
+        return consonants[0] + consonants[2] + consonants[3]
+    return ("".join(consonants + vowels) + "XXX")[:3]
+
+
+def tax_code_name_mismatches(code: str, first_name: str, last_name: str) -> dict[str, str]:
+    """For a 16-character code: the name fields whose letters differ from the code's, each with
+    the letters the code holds (``{"last_name": "DLL"}``). Empty when they agree."""
+    code = (code or "").upper()
+    if len(code) != 16:
+        return {}
+    out = {}
+    if _latin_letters(last_name) and tax_code_name_letters(last_name, first_name=False) != code[:3]:
+        out["last_name"] = code[:3]
+    if (
+        _latin_letters(first_name)
+        and tax_code_name_letters(first_name, first_name=True) != code[3:6]
+    ):
+        out["first_name"] = code[3:6]
+    return out
 
 
 def normalise_phone(text: str | None, field: str = "phone", region: str = "IT") -> str | None:
@@ -124,20 +198,87 @@ def int_in_range(value: object, field: str, low: int, high: int) -> int:
     return number
 
 
-def required_text(value: str | None, field: str, max_length: int = 200) -> str:
-    text = (value or "").strip()
+LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+"""Every character that starts a new line somewhere (``str.splitlines`` splits on each)."""
+
+_INVISIBLE = frozenset({"Cc", "Cf"})  # control and format characters (U+200B, U+202E, ...)
+
+
+def clean_text(
+    value: str | None,
+    field: str,
+    max_length: int,
+    *,
+    required: bool = False,
+    multiline: bool = False,
+) -> str | None:
+    """The one rule for free text: NFC-normalised, trimmed, no control or invisible characters
+    (Unicode categories Cc and Cf); a line break only where the field has several lines (then
+    ``\\r\\n`` becomes ``\\n``; a tab is kept). Empty: ``None``, or an error if ``required``.
+    """
+    text = unicodedata.normalize("NFC", value or "")
+    if multiline:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.strip()
     if not text:
-        raise ValidationError(field, "error.required")
+        if required:
+            raise ValidationError(field, "error.required")
+        return None
+    if not multiline and any(c in LINE_BREAKS for c in text):
+        raise ValidationError(field, "validators.text.newline")
+    allowed = "\n\t" if multiline else ""
+    if any(unicodedata.category(c) in _INVISIBLE and c not in allowed for c in text):
+        raise ValidationError(field, "validators.text.invisible")
+    if multiline and any(c in LINE_BREAKS and c != "\n" for c in text):
+        raise ValidationError(field, "validators.text.invisible")
     if len(text) > max_length:
         raise ValidationError(field, "validators.text.too_long", n=max_length)
     return text
 
 
-def optional_text(value: str | None, field: str, max_length: int = 2000) -> str | None:
-    text = (value or "").strip()
-    if len(text) > max_length:
-        raise ValidationError(field, "validators.text.too_long", n=max_length)
-    return text or None
+def required_text(
+    value: str | None, field: str, max_length: int = 200, *, multiline: bool = False
+) -> str:
+    """Text that must be there; one line unless ``multiline`` (see ``clean_text``)."""
+    text = clean_text(value, field, max_length, required=True, multiline=multiline)
+    assert text is not None
+    return text
+
+
+def optional_text(
+    value: str | None, field: str, max_length: int = 2000, *, multiline: bool = False
+) -> str | None:
+    """Text that may be empty (``None``); one line unless ``multiline`` (see ``clean_text``)."""
+    return clean_text(value, field, max_length, multiline=multiline)
+
+
+def person_name(value: str | None, field: str, max_length: int = 100) -> str:
+    """A first or last name: one line of text with at least one letter (``"--"`` is no name)."""
+    text = required_text(value, field, max_length)
+    if not any(unicodedata.category(c).startswith("L") for c in text):
+        raise ValidationError(field, "validators.text.no_letters")
+    return text
+
+
+def date_in_records(
+    value: date | None,
+    field: str,
+    *,
+    earliest: date,
+    today: date,
+    born: date | None = None,
+) -> date | None:
+    """A date of the centre's records: not before ``earliest`` (when the records start), not
+    before the person's birth (``born``), not after ``today``."""
+    if value is None:
+        return None
+    if value > today:
+        raise ValidationError(field, "validators.date.future")
+    if born is not None and value < born:
+        raise ValidationError(field, "validators.date.before_birth")
+    if value < earliest:
+        raise ValidationError(field, "validators.date.before_records", date=earliest)
+    return value
 
 
 _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")

@@ -6,7 +6,14 @@ from datetime import date
 
 import streamlit as st
 
-from fleming.errors import Conflict, NotFound, PermissionDenied, ValidationError, ValidationErrors
+from fleming.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+    ValidationErrors,
+    ValidationWarning,
+)
 from fleming.i18n import fmt_date
 from fleming.ui.context import lang, t
 
@@ -40,14 +47,18 @@ class FieldErrors:
 
     def show(self, exc: ValidationError | ValidationErrors) -> None:
         errors = exc.errors if isinstance(exc, ValidationErrors) else [exc]
-        grouped: dict[int, tuple[st.delta_generator.DeltaGenerator, list[str]]] = {}
+        grouped: dict[int, tuple[st.delta_generator.DeltaGenerator, list[tuple[str, bool]]]] = {}
         for err in errors:
             target = self._slots.get(err.field, self._general)
-            grouped.setdefault(id(target), (target, []))[1].append(error_text(err))
+            warning = isinstance(err, ValidationWarning)
+            grouped.setdefault(id(target), (target, []))[1].append((error_text(err), warning))
         for target, texts in grouped.values():  # several errors for one slot: show them all
             with target.container():
-                for text in dict.fromkeys(texts):
-                    st.error(text, icon=":material/error:")
+                for text, warning in dict.fromkeys(texts):
+                    if warning:  # may be right: the form asks to confirm it
+                        st.warning(text, icon=":material/warning:")
+                    else:
+                        st.error(text, icon=":material/error:")
 
 
 def show_error(exc: Exception) -> None:

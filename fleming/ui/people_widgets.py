@@ -15,7 +15,7 @@ import streamlit as st
 
 from fleming import people, reference, rules
 from fleming.actor import Actor
-from fleming.errors import ValidationError, ValidationErrors
+from fleming.errors import ValidationError, ValidationErrors, ValidationWarning
 from fleming.i18n import fmt_date
 from fleming.models import (
     CefrLevel,
@@ -122,9 +122,16 @@ class PersonForm:
     consents: people.ConsentInput | None
     errors: FieldErrors
     duplicate_slot: object
+    confirmations: _Confirmations | None = None
+
+    @property
+    def confirmed(self) -> frozenset[str]:
+        """The warnings the user ticked as checked (``people.create(confirmed=...)``)."""
+        return self.confirmations.ticked if self.confirmations else frozenset()
 
     def show(self, exc: ValidationError | ValidationErrors) -> None:
-        """Each error next to its field; a duplicate tax code links to the person holding it."""
+        """Each error next to its field; a duplicate tax code links to the person holding it; a
+        warning gets its confirmation box (and a namesake a link to them)."""
         self.errors.show(exc)
         items = exc.errors if isinstance(exc, ValidationErrors) else [exc]
         for err in items:
@@ -135,6 +142,57 @@ class PersonForm:
                         t("people.form.open_existing", name=err.params.get("name", "")),
                         icon=":material/open_in_new:",
                     )
+            elif isinstance(err, ValidationWarning) and self.confirmations is not None:
+                self.confirmations.ask(err)
+
+
+class _Confirmations:
+    """The boxes that confirm a form's warnings, each in a slot under its field.
+
+    A box appears under the warning of a failed save and is drawn again (same key, so it keeps
+    its tick) on the next run, before the save reads it. Names in ``people.CONFIRM_*``.
+    """
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.pending_key = f"{key}_pending_confirmations"
+        self.pending: set[str] = set(st.session_state.get(self.pending_key, ()))
+        self.links: dict[str, object] = {}
+        self.boxes: dict[str, object] = {}
+        self.drawn: set[str] = set()
+        self.values: dict[str, bool] = {}
+
+    def slot(self, name: str) -> None:
+        self.links[name] = st.empty()
+        self.boxes[name] = st.empty()
+        if name in self.pending:
+            self._box(name)
+
+    def _box(self, name: str) -> None:
+        self.drawn.add(name)
+        self.values[name] = self.boxes[name].checkbox(
+            t(f"people.confirm.{name}"), key=f"{self.key}_confirm_{name}"
+        )
+
+    @property
+    def ticked(self) -> frozenset[str]:
+        return frozenset(name for name, value in self.values.items() if value)
+
+    def ask(self, warning: ValidationWarning) -> None:
+        name = warning.confirm
+        if name not in self.boxes:
+            return
+        if "person_id" in warning.params:
+            with self.links[name].container():
+                person_link(
+                    int(warning.params["person_id"]),
+                    t("people.form.open_existing", name=warning.params.get("name", "")),
+                    icon=":material/open_in_new:",
+                )
+        if name not in self.drawn:
+            self._box(name)
+        self.pending.add(name)
+        st.session_state[self.pending_key] = sorted(self.pending)
 
 
 def person_form(
@@ -159,6 +217,7 @@ def person_form(
 
     with st.form(key, clear_on_submit=False, enter_to_submit=False):
         errors = FieldErrors()
+        confirmations = _Confirmations(key)
 
         st.markdown("##### " + t("people.form.section.identity"))
         c1, c2, c3 = st.columns(3)
@@ -172,6 +231,8 @@ def person_form(
                 t("people.field.last_name"), init.last_name, key=f"{key}_last_name"
             )
             errors.slot("last_name")
+            confirmations.slot(people.CONFIRM_DIFFERENT_PERSON)
+            confirmations.slot(people.CONFIRM_NAMES)
         with c3:
             tax_code = st.text_input(
                 t("people.field.tax_code"),
@@ -194,6 +255,7 @@ def person_form(
                 help=t("people.field.from_code.help"),
             )
             errors.slot("birth_date")
+            confirmations.slot(people.CONFIRM_AGE)
         with c2:
             sex = enum_select(
                 t("people.field.sex"),
@@ -361,6 +423,7 @@ def person_form(
             intake_date = st.date_input(
                 t("people.field.intake_date"),
                 value=init.intake_date or today,
+                min_value=people.OLDEST_BIRTH_DATE,  # not 10 years back: the service judges
                 format="DD/MM/YYYY",
                 key=f"{key}_intake_date",
             )
@@ -419,6 +482,7 @@ def person_form(
                 consent_date = st.date_input(
                     t("people.field.consent_given_on"),
                     value=None,
+                    min_value=people.OLDEST_BIRTH_DATE,
                     format="DD/MM/YYYY",
                     key=f"{key}_consent_date",
                     help=t("people.field.consent_given_on.help"),
@@ -459,7 +523,7 @@ def person_form(
         health_notes=health_notes,
         notes=notes,
     )
-    return PersonForm(submitted, data, consents, errors, duplicate_slot)
+    return PersonForm(submitted, data, consents, errors, duplicate_slot, confirmations)
 
 
 def may_work_text(may_work_from: date | None) -> str | None:

@@ -33,6 +33,22 @@ FORMULAS = (
     "=1+1\n=2+2",
 )
 MARKUP = ("<script>alert(1)</script>", "**grassetto**", "[link](javascript:alert(1))", "<b>x</b>")
+SNEAKY = (  # invisible, control and line-break characters, decomposed accents, no letters
+    "\u200b",
+    "Ma\u200bria",
+    "\u202eissoR",
+    "Maria\nRossi",
+    "Rossi\r\nBianchi",
+    "Rossi\u2028",
+    "Ro\x07ssi",
+    "Mari\u0301a",
+    "Nicolo\u0300 D\u2019Amico",
+    "...",
+    " - ' ",
+    "\u00a0\u2003",
+    "\ufeffAnna",
+    "riga\tcon tab",
+)
 
 
 def _mojibake(text: str) -> str:
@@ -43,12 +59,23 @@ def _mojibake(text: str) -> str:
 def hostile_text(max_size: int = 40) -> st.SearchStrategy[str]:
     return st.one_of(
         st.text(max_size=max_size),
-        st.sampled_from(FORMULAS + MARKUP),
+        st.sampled_from(FORMULAS + MARKUP + SNEAKY),
         st.builds(operator.mul, st.text(min_size=1, max_size=3), st.integers(60, 6000)),  # huge
         st.text(max_size=max_size).map(_mojibake),
         st.binary(max_size=max_size).map(lambda b: b.decode("latin-1")),
         st.text(alphabet=st.characters(categories=["Cc", "Cf", "Zs", "Zl"]), max_size=12),
     )
+
+
+def one_clean_line(text: str) -> None:
+    """Text as stored: NFC, trimmed, one line, no control or invisible character."""
+    import unicodedata
+
+    from fleming.validators import LINE_BREAKS
+
+    assert text == text.strip() and unicodedata.is_normalized("NFC", text), repr(text)
+    assert not any(c in LINE_BREAKS for c in text), repr(text)
+    assert not any(unicodedata.category(c) in ("Cc", "Cf") for c in text), repr(text)
 
 
 def optional(strategy: st.SearchStrategy) -> st.SearchStrategy:

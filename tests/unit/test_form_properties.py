@@ -34,6 +34,8 @@ from fleming.models import (
     VacancyKind,
 )
 from fleming.validators import (
+    LINE_BREAKS,
+    date_in_records,
     end_not_before_start,
     int_in_range,
     normalise_ateco,
@@ -42,6 +44,7 @@ from fleming.validators import (
     normalise_website,
     not_in_future,
     optional_text,
+    person_name,
     required_text,
 )
 from tests.unit.hostile import (
@@ -53,6 +56,7 @@ from tests.unit.hostile import (
     fields_of,
     hostile_text,
     memory_database,
+    one_clean_line,
     optional,
     plausible_dates,
 )
@@ -141,19 +145,65 @@ def test_int_in_range(value, low, width):
         assert isinstance(number, int) and low <= number <= high
 
 
+TEXT_MESSAGES = (
+    "error.required",
+    "validators.text.too_long",
+    "validators.text.newline",
+    "validators.text.invisible",
+)
+
+
 @THOUSAND
 @given(optional(hostile_text(300)), st.integers(1, 400))
 def test_required_and_optional_text(text, limit):
+    """One line: NFC, no control/invisible character, no line break. Several lines: the same,
+    except that a line break (stored as ``\\n``) and a tab are text."""
     for fn in (required_text, optional_text):
-        try:
-            value = fn(text, "notes", limit)
-        except ValidationError as err:
-            clear(err, {"notes"})
-            assert err.message in ("error.required", "validators.text.too_long")
-        else:
-            assert value is None or (value == value.strip() and 0 < len(value) <= limit)
-            if fn is required_text:
-                assert value
+        for multiline in (False, True):
+            try:
+                value = fn(text, "notes", limit, multiline=multiline)
+            except ValidationError as err:
+                clear(err, {"notes"})
+                assert err.message in TEXT_MESSAGES
+                if err.message == "validators.text.newline":
+                    assert not multiline and any(c in LINE_BREAKS for c in text)
+            else:
+                if fn is required_text:
+                    assert value
+                if value is None:
+                    continue
+                assert 0 < len(value) <= limit
+                if multiline:
+                    one_clean_line(value.replace("\n", " ").replace("\t", " ").strip())
+                else:
+                    one_clean_line(value)
+
+
+@THOUSAND
+@given(optional(hostile_text()))
+def test_person_name(text):
+    try:
+        value = person_name(text, "first_name")
+    except ValidationError as err:
+        clear(err, {"first_name"})
+        assert err.message in (*TEXT_MESSAGES, "validators.text.no_letters")
+    else:
+        one_clean_line(value)
+        assert any(c.isalpha() for c in value) and len(value) <= 100
+
+
+@THOUSAND
+@given(optional(dates), dates, dates, optional(dates))
+def test_dates_in_the_centre_records(value, earliest, today, born):
+    try:
+        out = date_in_records(value, "consent_given_on", earliest=earliest, today=today, born=born)
+    except ValidationError as err:
+        clear(err, {"consent_given_on"})
+        assert value > today or value < earliest or (born is not None and value < born)
+    else:
+        assert out == value
+        if value is not None:
+            assert earliest <= value <= today and (born is None or born <= value)
 
 
 @THOUSAND
@@ -336,7 +386,47 @@ def test_intake_form(db, data):
         except ValidationErrors as exc:
             clear_all(exc, PERSON_FIELDS)
         else:
-            assert checked.values["first_name"] and len(checked.values["first_name"]) <= 100
+            v = checked.values
+            assert v["first_name"] and len(v["first_name"]) <= 100
+            for name in ("first_name", "last_name", "address"):
+                if v[name] is not None:
+                    one_clean_line(v[name])
+            assert people.EARLIEST_INTAKE_DEFAULT <= v["intake_date"] <= TODAY
+            assert people.age_on(v["birth_date"], v["intake_date"]) <= people.CONFIRMABLE_AGE
+        session.rollback()
+
+
+@THOUSAND
+@given(
+    data=person_inputs,
+    given_on=optional(plausible_dates),
+    confirmed=st.sets(
+        st.sampled_from([people.CONFIRM_AGE, people.CONFIRM_NAMES, people.CONFIRM_DIFFERENT_PERSON])
+    ),
+)
+def test_intake_with_confirmations_and_consent_date(db, data, given_on, confirmed):
+    """A warning passes only once confirmed; the consent date is in the centre's records."""
+    consents = people.ConsentInput(data_processing=True, given_on=given_on)
+    with Session(db) as session:
+        try:
+            checked = people.validate_person(
+                session=session, data=data, today=TODAY, confirmed=confirmed
+            )
+        except ValidationErrors as exc:
+            clear_all(exc, PERSON_FIELDS)
+            for err in exc.errors:
+                assert getattr(err, "confirm", None) not in confirmed
+        else:
+            age = people.age_on(checked.values["birth_date"], checked.values["intake_date"])
+            assert age <= people.CONFIRMABLE_AGE or people.CONFIRM_AGE in confirmed
+            born = checked.values["birth_date"]
+            errors = people._validate_consents(
+                session, consents, checked.values["intake_date"], TODAY, born
+            )
+            for err in errors:
+                clear(err, {"consent_given_on", "consent_partners"})
+            if not errors and given_on is not None:
+                assert max(born, people.EARLIEST_INTAKE_DEFAULT) <= given_on <= TODAY
         session.rollback()
 
 
