@@ -93,7 +93,7 @@ def _export() -> bytes:
 st.download_button(
     t("audit.export"),
     data=_export,
-    file_name=f"audit_{date.today().isoformat()}.csv",
+    file_name=f"registro_attivita_{date.today().isoformat()}.csv",
     mime="text/csv",
     icon=":material/download:",
     on_click="ignore",

@@ -1,12 +1,15 @@
 """The people register: search and filter, a page at a time; open a person with a click."""
 
+import pandas as pd
 import streamlit as st
 
 from fleming import people, workshops
-from fleming.i18n import fmt_date, fmt_number
+from fleming.db import unit_of_work
+from fleming.i18n import enum_label, fmt_date, fmt_number
 from fleming.models import FragilityMarker, PersonStatus, Role
 from fleming.ui.cache import read
-from fleming.ui.context import label, lang, t
+from fleming.ui.context import engine, label, lang, t
+from fleming.ui.downloads import export_buttons
 from fleming.ui.guard import require_role
 from fleming.ui.people_widgets import country_name, open_person
 
@@ -141,19 +144,40 @@ NAME, TAX, STATUS, TUTOR = (
     t("people.status"),
     t("people.field.tutor"),
 )
-table = [
-    {
-        NAME: r.full_name,
-        TAX: r.tax_code,
-        STATUS: label(r.status),
-        TUTOR: r.tutor_name or "—",
-        t("people.field.citizenship"): country_name(r.citizenship),
-        t("people.field.fragilities"): ", ".join(label(m) for m in r.fragilities),
-        t("people.register.workshop"): r.workshop or "",
-        t("people.field.intake_date"): fmt_date(r.intake_date, lg),
-    }
-    for r in result.rows
-]
+
+
+HEADERS = {
+    key: t(key)
+    for key in (
+        "people.field.citizenship",
+        "people.field.fragilities",
+        "people.register.workshop",
+        "people.field.intake_date",
+    )
+}
+
+
+def as_table(rows) -> list[dict]:
+    """The register's rows as the table shows them (and the export writes them). No Streamlit
+    call inside: the export runs it on the server's thread when the button is clicked."""
+    return [
+        {
+            NAME: r.full_name,
+            TAX: r.tax_code,
+            STATUS: enum_label(r.status, lg),
+            TUTOR: r.tutor_name or "—",
+            HEADERS["people.field.citizenship"]: people.country_label(r.citizenship, lg),
+            HEADERS["people.field.fragilities"]: ", ".join(
+                enum_label(m, lg) for m in r.fragilities
+            ),
+            HEADERS["people.register.workshop"]: r.workshop or "",
+            HEADERS["people.field.intake_date"]: fmt_date(r.intake_date, lg),
+        }
+        for r in rows
+    ]
+
+
+table = as_table(result.rows)
 table_nonce = st.session_state.setdefault("people_table_nonce", 0)
 selection = st.dataframe(
     table,
@@ -197,3 +221,21 @@ c4.selectbox(
     on_change=reset_page,
     format_func=lambda n: t("people.register.per_page", n=n),
 )
+
+# --------------------------------------------------------------------------- export
+# Streamlit's own table download is off (client.disableDataExport): this is the register's
+# one export, formula-safe and audited (each person exported gets an audit row).
+st.markdown("##### " + t("people.export.heading", n=fmt_number(result.total, lg)))
+st.caption(t("people.export.note"))
+
+
+db = engine()
+
+
+def load_export() -> pd.DataFrame:
+    with unit_of_work(db) as session:
+        rows = people.export_register(session=session, actor=actor, filters=filters)
+    return pd.DataFrame(as_table(rows))
+
+
+export_buttons(load_export, base_name="registro_persone", key="people_export", sheet_name="Persone")

@@ -1,8 +1,10 @@
 """Frames to files: CSV (Italian Excel flavour) and Excel workbooks, safe against formula injection.
 
 A cell that begins with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return may be run as a
-formula by a spreadsheet (``=cmd|' /C calc'!A0``, ``=HYPERLINK(…)``). Every such text is written
-with a leading apostrophe, which spreadsheets show as text. Plain numbers and phone numbers
+formula by a spreadsheet (``=cmd|' /C calc'!A0``, ``=HYPERLINK(…)``). In a CSV every such text is
+written with a leading apostrophe, which spreadsheets show as text. In an Excel workbook it is a
+text cell (type string, "quote prefix" style): the sheet shows the value as typed, and no
+formula runs, not even when the cell is edited. Plain numbers and phone numbers
 (``+39 333 1234567``, ``-5``) are left alone: they contain nothing a spreadsheet could run.
 """
 
@@ -19,13 +21,26 @@ _NUMBER_LIKE = re.compile(r"^[+-]?[0-9][0-9 .,/()]*$")
 CSV_SEPARATOR = ";"  # what Excel expects in an Italian locale
 
 
+def formula_like(value: object) -> bool:
+    """Whether ``value`` is text a spreadsheet could run as a formula."""
+    if not isinstance(value, str) or not value.startswith(FORMULA_START):
+        return False
+    return not (value[0] in "+-" and _NUMBER_LIKE.match(value))
+
+
 def neutralise(value: object) -> object:
     """The value, with a leading apostrophe if it is text a spreadsheet could run as a formula."""
-    if not isinstance(value, str) or not value.startswith(FORMULA_START):
-        return value
-    if value[0] in "+-" and _NUMBER_LIKE.match(value):
-        return value
-    return "'" + value
+    return "'" + value if formula_like(value) else value  # type: ignore[operator]
+
+
+def text_cells(sheet) -> None:
+    """Every formula-like text of an openpyxl worksheet made a text cell: stored as a string
+    (openpyxl took it for a formula) with Excel's "quote prefix", shown as typed, never run."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if formula_like(cell.value):
+                cell.data_type = "s"
+                cell.quotePrefix = True
 
 
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -61,12 +76,13 @@ def to_excel_bytes(frame: pd.DataFrame, sheet_name: str = "Fleming") -> bytes:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    safe = neutralise_frame(frame)
+    safe = frame  # formula-like text becomes text cells below (text_cells), no apostrophe
     buffer = io.BytesIO()
     sheet_name = re.sub(r"[\[\]:*?/\\]", " ", sheet_name)[:31] or "Fleming"
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         safe.to_excel(writer, index=False, sheet_name=sheet_name)
         sheet = writer.sheets[sheet_name]
+        text_cells(sheet)
         sheet.freeze_panes = "A2"
         for cell in sheet[1]:
             cell.font = Font(bold=True)

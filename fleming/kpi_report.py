@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from fleming import audit, kpi
 from fleming import kpi_charts as kc
 from fleming.actor import Actor
-from fleming.exports import neutralise_frame
+from fleming.exports import text_cells
 from fleming.i18n import enum_label, fmt_date, translate
 from fleming.kpi import KpiFilters
 from fleming.models import utcnow
@@ -297,16 +297,17 @@ def workbook(*, session: Session, actor: Actor, filters: KpiFilters, lang: str =
                 ]
             }
         )
-        readme = neutralise_frame(readme)  # a filter names people and companies: never formulas
         readme_name = _sheet_name(_t("kpi.report.sheet.readme", lang), used)
         readme.to_excel(writer, sheet_name=readme_name, index=False, header=False)
+        text_cells(writer.sheets[readme_name])  # a filter names people and companies
         writer.sheets[readme_name].column_dimensions["A"].width = 90
         for name, title_key in sheets:
             frame = frames[name]
-            out = neutralise_frame(kc.export_frame(_excel_ready(frame), lang))
+            out = kc.export_frame(_excel_ready(frame), lang)
             sheet = _sheet_name(_t(title_key, lang), used)
             out.to_excel(writer, sheet_name=sheet, index=False)
             ws = writer.sheets[sheet]
+            text_cells(ws)  # names of people and companies: text cells, never formulas
             ws.freeze_panes = "A2"
             for idx, col in enumerate(frame.columns, start=1):
                 letter = get_column_letter(idx)

@@ -1060,6 +1060,16 @@ def list_(
     pages = max(1, -(-total // page_size))
     page = max(1, min(page, pages))
     page_ids = _register_page(session, query, own, total, own_total, page, page_size)
+    return RegisterPage(
+        rows=_register_rows(session, page_ids),
+        total=total,
+        page=page,
+        page_size=page_size,
+    )
+
+
+def _register_rows(session: Session, page_ids: list[int]) -> tuple[RegisterRow, ...]:
+    """The register's rows of these people, in this order."""
     tutor = User.__table__.alias("tutor")
     found = {
         r.id: r
@@ -1106,27 +1116,65 @@ def list_(
         session.execute(select(latest.c.person_id, latest.c.title).where(latest.c.n == 1)).all()
     )
     order = list(FragilityMarker)
-    return RegisterPage(
-        rows=tuple(
-            RegisterRow(
-                id=r.id,
-                first_name=r.first_name,
-                last_name=r.last_name,
-                tax_code=r.tax_code,
-                status=PersonStatus(r.status),
-                tutor_id=r.tutor_id,
-                tutor_name=r.full_name,
-                citizenship=r.citizenship,
-                intake_date=r.intake_date,
-                fragilities=tuple(sorted(markers.get(r.id, ()), key=order.index)),
-                workshop=workshops.get(r.id),
-            )
-            for r in rows
-        ),
-        total=total,
-        page=page,
-        page_size=page_size,
+    return tuple(
+        RegisterRow(
+            id=r.id,
+            first_name=r.first_name,
+            last_name=r.last_name,
+            tax_code=r.tax_code,
+            status=PersonStatus(r.status),
+            tutor_id=r.tutor_id,
+            tutor_name=r.full_name,
+            citizenship=r.citizenship,
+            intake_date=r.intake_date,
+            fragilities=tuple(sorted(markers.get(r.id, ()), key=order.index)),
+            workshop=workshops.get(r.id),
+        )
+        for r in rows
     )
+
+
+MAX_EXPORT = 10_000
+"""The most people one register export holds."""
+
+
+def export_register(
+    *, session: Session, actor: Actor, filters: RegisterFilter | None = None
+) -> tuple[RegisterRow, ...]:
+    """Every person of the register matching ``filters`` (up to ``MAX_EXPORT``), in the
+    register's order, for the page's "Esporta". Personal data leave the centre: the export is
+    audited, one row naming the filters and one per person exported (so the person's own
+    history shows it)."""
+    authorize(session=session, actor=actor, operation="people.list")
+    filters = filters or RegisterFilter()
+    own = Person.tutor_id == actor.id
+    order = (func.lower(Person.last_name), func.lower(Person.first_name), Person.id)
+    ids = list(
+        session.scalars(
+            _register_query(actor, filters)
+            .order_by(case((own, 0), else_=1), *order)
+            .limit(MAX_EXPORT)
+        )
+    )
+    rows = _register_rows(session, ids)
+    audit.record(
+        session=session,
+        actor=actor,
+        action="export",
+        entity="person_register",
+        changes={
+            "rows": len(rows),
+            **{k: v for k, v in vars(filters).items() if v not in (None, "", (), False)},
+        },
+    )
+    audit.record_many(
+        session=session,
+        actor=actor,
+        action="export",
+        entity="person",
+        rows=[(r.id, r.id, {"export": "person_register"}) for r in rows],
+    )
+    return rows
 
 
 def search(*, session: Session, actor: Actor, text: str, limit: int = 20) -> list[Option]:

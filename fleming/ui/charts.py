@@ -88,7 +88,7 @@ def show_chart(view: ChartView) -> None:
     right.download_button(
         t("kpi.download.csv"),
         data=view.csv,
-        file_name=f"fleming_{view.key}.csv",
+        file_name=f"dati_grafico_{view.key}.csv",
         mime="text/csv",
         key=f"{view.key}_csv",
         icon=":material/download:",
@@ -353,7 +353,7 @@ def report_downloads(actor: Actor, filters: KpiFilters, key: str) -> None:
 
         return make
 
-    stem = f"fleming_{filters.start:%Y%m%d}_{filters.end:%Y%m%d}"
+    stem = f"indicatori_{filters.start:%Y%m%d}_{filters.end:%Y%m%d}"
     c1, c2 = st.columns(2)
     c1.download_button(
         t("kpi.download.pdf"),

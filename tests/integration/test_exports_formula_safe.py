@@ -1,8 +1,8 @@
 """Every CSV and Excel file the app hands out is safe to open: user text that a spreadsheet would
 run as a formula (``=cmd|' /C calc'!A0``, ``@SUM(…)``, ``+…``) comes out with a leading
-apostrophe, and in Excel as a text cell, never a formula. One test per download path: the company
-register (CSV and Excel), the audit log, a person's competence progress, the KPI chart data and
-the KPI workbook."""
+apostrophe in a CSV, and in Excel as a text cell shown as typed, never a formula. One test per
+download path: the company register and the people register (CSV and Excel), the audit log, a
+person's competence progress, the KPI chart data and the KPI workbook."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def test_company_register_csv_and_excel(engine):
         frame = companies.export_frame(session=s, actor=COORDINATOR)
     _no_formula_cell(_csv_cells(to_csv_bytes(frame)), FORMULA, AT_FORMULA)
     cells = _excel_values(to_excel_bytes(frame, "Aziende"))
-    assert ("Aziende", "'" + FORMULA, "s") in cells
+    assert ("Aziende", FORMULA, "s") in cells  # as typed, in a text cell
     assert all(kind != "f" for _, _, kind in cells)
 
 
@@ -145,7 +145,7 @@ def test_kpi_workbook(kpi_world):
             session=s, actor=COORDINATOR, filters=KpiFilters.quarter(2025, 1), lang="it"
         )
     cells = _excel_values(data)
-    assert any(value == "'" + FORMULA and kind == "s" for _, value, kind in cells)
+    assert any(value == FORMULA and kind == "s" for _, value, kind in cells)
     assert all(kind != "f" for _, _, kind in cells), [c for c in cells if c[2] == "f"]
 
 
@@ -153,3 +153,33 @@ def test_numbers_and_phone_numbers_are_left_alone():
     frame = pd.DataFrame({"n": [-5, 3], "tel": ["+39 333 1234567", "-2"], "t": ["-x", "+y"]})
     cells = _csv_cells(to_csv_bytes(frame))
     assert cells == ["n", "tel", "t", "-5", "+39 333 1234567", "'-x", "3", "-2", "'+y"]
+
+
+def test_people_register_csv_and_excel_audited_per_person(engine):
+    """The register's "Esporta": formula-safe, one audit row for the export and one per person."""
+    from sqlalchemy import select
+
+    from fleming import people
+    from fleming.models import AuditEntry
+    from tests.integration.people_helpers import take_in, world
+
+    with unit_of_work(engine) as s:
+        w = world(s)
+        ids = [take_in(s, w.tutor, n) for n in range(3)]
+    with unit_of_work(engine) as s:
+        rows = people.export_register(
+            session=s, actor=w.tutor, filters=people.RegisterFilter(mine=True)
+        )
+    assert sorted(r.id for r in rows) == sorted(ids)
+    with unit_of_work(engine) as s:
+        exports = s.execute(
+            select(AuditEntry.entity, AuditEntry.person_id, AuditEntry.changes).where(
+                AuditEntry.action == "export"
+            )
+        ).all()
+    assert ("person_register", None, {"rows": 3, "mine": True}) in exports
+    assert sorted(p for e, p, _ in exports if e == "person") == sorted(ids)
+    frame = pd.DataFrame({"Nome": [FORMULA, *(r.full_name for r in rows)]})
+    _no_formula_cell(_csv_cells(to_csv_bytes(frame)), FORMULA)
+    cells = _excel_values(to_excel_bytes(frame, "Persone"))
+    assert ("Persone", FORMULA, "s") in cells and all(kind != "f" for _, _, kind in cells)

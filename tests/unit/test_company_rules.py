@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import zipfile
 
 import pandas as pd
 import pytest
@@ -173,8 +174,19 @@ def test_csv_and_excel_exports_neutralise_formulas_but_keep_phone_numbers():
     book = load_workbook(io.BytesIO(exports.to_excel_bytes(frame, "Aziende")))
     sheet = book["Aziende"]
     values = [sheet.cell(row=r, column=1).value for r in range(2, 6)]
-    assert values == ["'=cmd|' /C calc'!A0", "'@SUM(A1)", "Trattoria", "'-2+3"]
+    # as typed, no apostrophe: text cells (type string, quote prefix), never a formula
+    assert values == ["=cmd|' /C calc'!A0", "@SUM(A1)", "Trattoria", "-2+3"]
     assert all(sheet.cell(row=r, column=1).data_type == "s" for r in range(2, 6))
+    assert [sheet.cell(row=r, column=1).quotePrefix for r in range(2, 6)] == [
+        True,
+        True,
+        False,
+        True,
+    ]
+    xml = zipfile.ZipFile(io.BytesIO(exports.to_excel_bytes(frame, "Aziende"))).read(
+        "xl/worksheets/sheet1.xml"
+    )
+    assert b"<f>" not in xml and b"<f " not in xml  # no formula element anywhere
 
 
 # --------------------------------------------------------------------------- CSV reading
