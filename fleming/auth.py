@@ -3,13 +3,21 @@
 streamlit-authenticator draws the login form and checks the bcrypt hash; everything it does not
 do is here: the accounts live in the database, 5 failed attempts lock a username for 15 minutes
 (persisted, so a new browser does not reset it), and every login is audited.
+
+The login never tells whether a username exists: a name with no account gets the same messages,
+the same lock after 5 failures (counted per typed name in ``UNKNOWN_NAMES``, a bounded store whose
+entries expire) and the same time, a bcrypt check against a dummy hash. Failures are forgotten
+``LOCK_MINUTES`` after the last one, for accounts and unknown names alike.
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 import bcrypt
 from sqlalchemy import select
@@ -29,6 +37,18 @@ USERNAME_RE = re.compile(r"^[a-z][a-z0-9._-]{2,63}$")
 
 def hash_password(password: str) -> str:
     return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds=12)).decode("ascii")
+
+
+@cache
+def _dummy_hash() -> bytes:
+    """A bcrypt hash of nothing anyone types, at the cost of a real one (12 rounds)."""
+    return bcrypt.hashpw(b"no account has this password", bcrypt.gensalt(rounds=12))
+
+
+def dummy_password_check(password: str | None) -> None:
+    """Spend the time a password check takes, for a username with no account (or an inactive
+    one, which the login form does not know either): the answer's timing says nothing."""
+    bcrypt.checkpw((password or "").encode("utf-8")[:72], _dummy_hash())
 
 
 def check_password(password: str, password_hash: str) -> bool:
@@ -180,11 +200,72 @@ class LockState:
     failed_attempts: int
 
 
+FAILURE_WINDOW = timedelta(minutes=LOCK_MINUTES)
+"""Failures older than this (after the last one) are forgotten: 5 within it lock the name."""
+
+
+class UnknownNames:
+    """Failed logins of typed usernames that have no account, counted like an account's.
+
+    Bounded: at most ``max_entries`` names (the least recently tried dropped first); expiring:
+    a name is forgotten ``FAILURE_WINDOW`` after its last attempt, or when its lock ends. So a
+    million typed names cost at most ``max_entries`` small entries. Per process: a restart
+    forgets them (an account's count is in the database).
+    """
+
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[str, tuple[int, datetime, datetime | None]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _live(self, name: str, now: datetime) -> tuple[int, datetime, datetime | None] | None:
+        entry = self._entries.get(name)
+        if entry is None:
+            return None
+        _, last, until = entry
+        if (until is not None and until <= now) or (until is None and now - last > FAILURE_WINDOW):
+            del self._entries[name]
+            return None
+        return entry
+
+    def state(self, name: str, now: datetime) -> LockState:
+        with self._lock:
+            entry = self._live(name, now)
+        if entry is None:
+            return LockState(False, None, 0)
+        failed, _, until = entry
+        return LockState(until is not None, until, failed)
+
+    def fail(self, name: str, now: datetime) -> LockState:
+        with self._lock:
+            entry = self._live(name, now)
+            failed = (entry[0] if entry else 0) + 1
+            until = None
+            if failed >= MAX_FAILED_ATTEMPTS:
+                failed, until = 0, now + timedelta(minutes=LOCK_MINUTES)
+            self._entries[name] = (failed, now, until)
+            self._entries.move_to_end(name)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return LockState(until is not None, until, failed)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+UNKNOWN_NAMES = UnknownNames()
+
+
 def lock_state(*, session: Session, username: str, now: datetime | None = None) -> LockState:
     now = now or utcnow()
-    user = session.scalar(select(User).where(User.username == normalise_username(username)))
+    name = normalise_username(username)
+    user = session.scalar(select(User).where(User.username == name))
     if user is None:
-        return LockState(False, None, 0)
+        return UNKNOWN_NAMES.state(name, now)
     locked = user.locked_until is not None and user.locked_until > now
     return LockState(locked, user.locked_until if locked else None, user.failed_attempts)
 
@@ -203,11 +284,17 @@ def record_login(
     name = normalise_username(username)
     user = session.scalar(select(User).where(User.username == name))
     actor = actor_from_user(user) if user is not None else None
-    if user is None:
+    if user is None:  # counted like an account (see UnknownNames), so nothing tells them apart
+        state = UNKNOWN_NAMES.fail(name, now)
         audit.record(
-            session=session, actor=None, action="login_failed", entity="user", entity_id=name
+            session=session,
+            actor=None,
+            action="login_failed",
+            entity="user",
+            entity_id=name[:40],  # the column's width
+            changes={"unknown_username": True, **({"locked": True} if state.locked else {})},
         )
-        return LockState(False, None, 0)
+        return state
     if success:
         user.failed_attempts = 0
         user.locked_until = None
@@ -216,7 +303,10 @@ def record_login(
         return LockState(False, None, 0)
     if user.locked_until is not None and user.locked_until <= now:
         user.locked_until = None
+    if user.failed_at is not None and now - user.failed_at > FAILURE_WINDOW:
+        user.failed_attempts = 0  # the earlier failures are forgotten, as an unknown name's are
     user.failed_attempts += 1
+    user.failed_at = now
     changes = {"failed_attempts": user.failed_attempts}
     if user.failed_attempts >= MAX_FAILED_ATTEMPTS:
         user.locked_until = now + timedelta(minutes=LOCK_MINUTES)

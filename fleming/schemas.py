@@ -233,6 +233,7 @@ class UserSchema(VersionedSchema):
     active: Series[Bool] = flag()
     failed_attempts: Series[Int] = number(ge=0)
     locked_until: Series[Timestamp] = when(nullable=True)
+    failed_at: Series[Timestamp] = when(nullable=True)
     last_login_at: Series[Timestamp] = when(nullable=True)
     created_at: Series[Timestamp] = when()
 
