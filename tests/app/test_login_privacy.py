@@ -40,7 +40,10 @@ def _six_failures(app, username: str, lang: str) -> list[list[str]]:
 
 @pytest.mark.parametrize(
     ("lang", "wrong", "locked"),
-    [("it", "Nome utente o password non corretti.", "bloccato"), ("en", "Wrong username or password.", "locked")],
+    [
+        ("it", "Nome utente o password non corretti.", "bloccato"),
+        ("en", "Wrong username or password.", "locked"),
+    ],
 )
 def test_an_unknown_username_reads_and_locks_like_a_real_one(
     app, unlock_afterwards, lang, wrong, locked
