@@ -139,3 +139,10 @@ def authorize(*, session: Session | None, actor: Actor, operation: str) -> None:
             entity_id=operation,
         )
     raise PermissionDenied(operation)
+
+
+def deny_page(*, session: Session, actor: Actor, page: str) -> None:
+    """Audit that ``actor`` opened (typed the address of) a page their role does not have."""
+    from fleming import audit
+
+    audit.record(session=session, actor=actor, action="denied", entity="page", entity_id=page[:40])

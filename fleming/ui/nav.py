@@ -176,3 +176,9 @@ PAGES: tuple[PageSpec, ...] = (
 
 def pages_for(role: Role) -> list[PageSpec]:
     return [p for p in PAGES if role in p.roles]
+
+
+def forbidden_for(role: Role) -> list[PageSpec]:
+    """The pages a role may not open: registered hidden under the same address, so a typed URL
+    shows our own refusal (``guard.forbidden_page``) instead of Streamlit's "Page not found"."""
+    return [p for p in PAGES if role not in p.roles]

@@ -60,3 +60,29 @@ def test_the_register_table_has_no_download_of_its_own_and_our_export_is_audited
     after_register, after_people = _exports(server["db"])
     assert after_register == before_register + 1
     assert after_people == before_people + exported
+
+
+def test_a_partner_typing_a_staff_address_sees_our_page_and_the_attempt_is_audited(page, server):
+    from fleming.db import get_engine, unit_of_work
+    from fleming.models import AuditEntry
+
+    def denied() -> int:
+        with unit_of_work(get_engine(server["db"])) as session:
+            return session.scalar(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.action == "denied", AuditEntry.entity == "page")
+                .where(AuditEntry.entity_id == "people")
+            )
+
+    login(page, server["base"], "partner")
+    before = denied()
+    page.goto(server["base"] + "/people")  # typed in the address bar (the re-login cookie)
+    expect(
+        page.get_by_role("heading", name="Questa pagina non è disponibile per il tuo ruolo")
+    ).to_be_visible()
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    expect(page.get_by_role("link", name="Torna alla pagina iniziale")).to_be_visible()
+    expect(page.locator('[data-testid="stDataFrame"]')).to_have_count(0)
+    shot(page, "partner_typed_staff_address")
+    assert denied() == before + 1
