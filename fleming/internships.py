@@ -68,7 +68,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -607,17 +607,7 @@ def _required_date(value: date | None, field: str) -> date:
 
 
 def _allowance(value: Any, field: str = "monthly_allowance") -> Decimal:
-    if value is None or value == "":
-        raise ValidationError(field, "error.required")
-    try:
-        number = Decimal(str(value).strip().replace(",", "."))
-    except InvalidOperation:
-        raise ValidationError(field, "validators.number.invalid") from None
-    if not number.is_finite():
-        raise ValidationError(field, "validators.number.invalid")
-    if not Decimal(0) <= number <= MAX_ALLOWANCE:
-        raise ValidationError(field, "validators.number.range", low=0, high=int(MAX_ALLOWANCE))
-    return number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return validators.euro_amount(value, field, Decimal(0), MAX_ALLOWANCE)
 
 
 def _deny(session: Session, actor: Actor, operation: str) -> None:

@@ -198,6 +198,24 @@ def int_in_range(value: object, field: str, low: int, high: int) -> int:
     return number
 
 
+def euro_amount(value: object, field: str, low: Decimal, high: Decimal) -> Decimal:
+    """An amount in euro, to the cent: ``500``, ``500,50`` or ``500.50`` (no thousands
+    separator). The message says what is accepted."""
+    from decimal import ROUND_HALF_UP, InvalidOperation
+
+    if value is None or value == "":
+        raise ValidationError(field, "error.required")
+    try:
+        number = Decimal(str(value).strip().replace(",", "."))
+    except InvalidOperation:
+        raise ValidationError(field, "validators.amount.invalid") from None
+    if not number.is_finite():
+        raise ValidationError(field, "validators.amount.invalid")
+    if not low <= number <= high:
+        raise ValidationError(field, "validators.number.range", low=int(low), high=int(high))
+    return number.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
 LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 """Every character that starts a new line somewhere (``str.splitlines`` splits on each)."""
 
