@@ -957,10 +957,11 @@ def get(*, session: Session, actor: Actor, person_id: int, today: date | None = 
 
 
 def find_by_tax_code(*, session: Session, actor: Actor, tax_code: str) -> int | None:
-    """The id of the person holding this tax code, if any."""
+    """The id of the person holding this tax code (in any of its spellings), if any."""
     authorize(session=session, actor=actor, operation="people.view")
     code = "".join((tax_code or "").split()).upper()
-    return session.scalar(select(Person.id).where(Person.tax_code == code))
+    forms = validators.tax_code_forms(code) if validators.codicefiscale.is_valid(code) else (code,)
+    return session.scalar(select(Person.id).where(Person.tax_code.in_(forms)).limit(1))
 
 
 def _escape_like(text: str) -> str:

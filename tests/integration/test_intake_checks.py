@@ -290,3 +290,11 @@ def test_an_age_over_100_at_intake_asks_for_confirmation(engine, w):
     assert errors["birth_date"].confirm == people.CONFIRM_AGE
     create(engine, w.tutor, old, confirmed={people.CONFIRM_AGE})
     assert count(engine) == 1
+
+
+def test_looking_a_code_up_finds_its_holder_in_any_spelling(engine, w):
+    pid = create(engine, w.tutor, diallo())
+    with unit_of_work(engine) as session:
+        for code in (BASE, OMOCODE, OMOCODE.lower()):
+            assert people.find_by_tax_code(session=session, actor=w.tutor, tax_code=code) == pid
+        assert people.find_by_tax_code(session=session, actor=w.tutor, tax_code="XYZ") is None
