@@ -35,6 +35,7 @@ from tests.unit.hostile import (
     hostile_text,
     memory_database,
     message_is_clear,
+    one_clean_line,
 )
 
 COORDINATOR = Actor(id=0, username="coord", full_name="Coordinatrice", role=Role.COORDINATOR)
@@ -77,7 +78,9 @@ def cell(column: str) -> st.SearchStrategy[str]:
     bad = st.one_of(
         hostile_text(30),
         st.sampled_from(FORMULAS),
-        st.sampled_from(['"', '""', "a;b", "a,b", "a\tb", "riga\nnuova", "\x00"]),
+        st.sampled_from(
+            ['"', '""', "a;b", "a,b", "a\tb", "riga\nnuova", "\x00", "Ditta\u200b", "Caffe\u0301"]
+        ),
     )
     return st.one_of(good, good, good, bad)  # mostly plausible, so that rows do get imported
 
@@ -154,6 +157,8 @@ def test_company_import_reports_every_problem_and_writes_all_valid_rows_or_nothi
             stored = session.execute(select(Company.vat_number, Company.name)).all()
             assert sorted(v for v, _ in stored) == sorted(vats)
             assert {n for _, n in stored} == {r.company.name for r in preview.valid}
+            for _, name in stored:  # one line, NFC, no control or invisible character
+                one_clean_line(name)
             contacts = session.scalar(select(func.count()).select_from(CompanyContact))
             assert result.companies == len(vats) and result.contacts == contacts
         else:
