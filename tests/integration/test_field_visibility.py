@@ -204,6 +204,9 @@ VIEWS: dict[str, View] = {
     "people.list_": lambda s, a, c: people.list_(
         session=s, actor=a, filters=people.RegisterFilter(), page_size=500
     ),
+    "people.export_register": lambda s, a, c: people.export_register(
+        session=s, actor=a, filters=people.RegisterFilter()
+    ),
     "people.get": lambda s, a, c: people.get(
         session=s, actor=a, person_id=c.person_id, today=TODAY
     ),
