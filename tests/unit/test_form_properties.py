@@ -45,7 +45,7 @@ from fleming.validators import (
     required_text,
 )
 from tests.unit.hostile import (
-    THOUSAND,
+    THOROUGH,
     any_value,
     clear,
     clear_all,
@@ -61,7 +61,7 @@ TODAY = date(2026, 6, 1)
 
 
 # --------------------------------------------------------------------------- plain validators
-@THOUSAND
+@THOROUGH
 @given(hostile_text())
 def test_email(text):
     try:
@@ -72,7 +72,7 @@ def test_email(text):
         assert value is None or ("@" in value and value == value.strip() and len(value) <= 320)
 
 
-@THOUSAND
+@THOROUGH
 @given(
     st.one_of(
         hostile_text(),
@@ -93,7 +93,7 @@ def test_website(text):
             assert normalise_website(value) == value  # normalising again changes nothing
 
 
-@THOUSAND
+@THOROUGH
 @given(st.one_of(hostile_text(), st.from_regex(r"[0-9]{2}(\.[0-9]{1,2}){0,2}", fullmatch=True)))
 def test_ateco(text):
     try:
@@ -110,7 +110,7 @@ def _comuni_names() -> list[str]:
     return [c.name for c in comuni()[::97]] + [c.istat_code for c in comuni()[::131]]
 
 
-@THOUSAND
+@THOROUGH
 @given(
     st.one_of(
         hostile_text(),
@@ -129,7 +129,7 @@ def test_municipality(text):
         assert value is None or comune_by_code(value) is not None
 
 
-@THOUSAND
+@THOROUGH
 @given(any_value, st.integers(-1000, 1000), st.integers(0, 100_000))
 def test_int_in_range(value, low, width):
     high = low + width
@@ -141,7 +141,7 @@ def test_int_in_range(value, low, width):
         assert isinstance(number, int) and low <= number <= high
 
 
-@THOUSAND
+@THOROUGH
 @given(optional(hostile_text(300)), st.integers(1, 400))
 def test_required_and_optional_text(text, limit):
     for fn in (required_text, optional_text):
@@ -156,7 +156,7 @@ def test_required_and_optional_text(text, limit):
                 assert value
 
 
-@THOUSAND
+@THOROUGH
 @given(optional(dates), optional(dates), dates)
 def test_dates_in_order_and_not_in_the_future(start, end, today):
     try:
@@ -171,7 +171,7 @@ def test_dates_in_order_and_not_in_the_future(start, end, today):
         assert end < start
 
 
-@THOUSAND
+@THOROUGH
 @given(hostile_text(), hostile_text(80))
 def test_account_username_and_password(username, password):
     try:
@@ -186,7 +186,7 @@ def test_account_username_and_password(username, password):
         clear(err, {"password"})
 
 
-@THOUSAND
+@THOROUGH
 @given(
     optional(
         st.one_of(
@@ -204,7 +204,7 @@ def test_esco_skill_uri(text):
         assert value is None or competences.ESCO_SKILL_URI.match(value)
 
 
-@THOUSAND
+@THOROUGH
 @given(any_value)
 def test_workshop_hours(value):
     try:
@@ -215,7 +215,7 @@ def test_workshop_hours(value):
         assert hours.is_finite() and hours == hours.quantize(Decimal("0.1"))
 
 
-@THOUSAND
+@THOROUGH
 @given(any_value)
 def test_internship_allowance(value):
     try:
@@ -243,7 +243,7 @@ company_inputs = st.builds(
 )
 
 
-@THOUSAND
+@THOROUGH
 @given(company_inputs)
 def test_company_form(data):
     try:
@@ -263,7 +263,7 @@ contact_inputs = st.builds(
 )
 
 
-@THOUSAND
+@THOROUGH
 @given(contact_inputs)
 def test_company_contact_form(data):
     try:
@@ -327,7 +327,7 @@ person_inputs = st.builds(
 PERSON_FIELDS = fields_of(people.PersonInput) | {"birth_place"}  # the comune or place of birth
 
 
-@THOUSAND
+@THOROUGH
 @given(data=person_inputs)
 def test_intake_form(db, data):
     with Session(db) as session:
@@ -367,7 +367,7 @@ vacancy_inputs = st.builds(
 VACANCY_FIELDS = fields_of(vacancies.VacancyInput)
 
 
-@THOUSAND
+@THOROUGH
 @given(data=vacancy_inputs)
 def test_vacancy_form(db, data):
     with Session(db) as session:
@@ -393,7 +393,7 @@ edition_inputs = st.builds(
 )
 
 
-@THOUSAND
+@THOROUGH
 @given(data=edition_inputs)
 def test_workshop_edition_form(db, data):
     with Session(db) as session:
@@ -419,7 +419,7 @@ term_inputs = st.builds(
 )
 
 
-@THOUSAND
+@THOROUGH
 @given(data=term_inputs)
 def test_internship_terms_form(db, data):
     with Session(db) as session:
