@@ -10,13 +10,33 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parent.parent
+E2E_DIR = ROOT / "tests" / "e2e"
 POSTGRES_URL = os.environ.get("FLEMING_TEST_POSTGRES_URL", "").strip()
 
 # Tests never touch the developer's database or secrets.
 os.environ.setdefault("FLEMING_COOKIE_KEY", "test-cookie-key-" + "x" * 40)
+
+# Hypothesis: a few hundred examples per property by default (a developer's run), a thousand in
+# CI (`HYPOTHESIS_PROFILE=thorough`, set by .ci/run). A test's own `max_examples` still wins.
+_PROFILE = {
+    "deadline": None,  # no timing asserts: machines are shared
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
+}
+settings.register_profile("default", max_examples=200, **_PROFILE)
+settings.register_profile("thorough", max_examples=1000, **_PROFILE)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test under tests/e2e is marked ``e2e``, so ``-m "not e2e"`` leaves out every browser
+    test (a ``pytestmark`` in a conftest.py does not apply to the test modules beside it)."""
+    for item in items:
+        if E2E_DIR in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.e2e)
 
 
 def _backends() -> list:

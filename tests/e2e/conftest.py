@@ -93,7 +93,6 @@ _RUN_TRACKER = """
 })();
 """
 
-pytestmark = pytest.mark.e2e
 _shots_dir: Path | None = None
 
 

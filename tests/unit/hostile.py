@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from fleming.errors import ValidationError, ValidationErrors
 from fleming.i18n import LANGUAGES, catalogue
 
-THOUSAND = settings(
-    max_examples=1000,
+# The property runs: as many examples as the Hypothesis profile gives (tests/conftest.py): a few
+# hundred in a developer's run, a thousand in CI's `thorough` profile.
+THOROUGH = settings(
     deadline=None,  # no timing asserts: CI machines are shared
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -48,7 +48,7 @@ from fleming.validators import (
     required_text,
 )
 from tests.unit.hostile import (
-    THOUSAND,
+    THOROUGH,
     any_value,
     clear,
     clear_all,
@@ -65,7 +65,7 @@ TODAY = date(2026, 6, 1)
 
 
 # --------------------------------------------------------------------------- plain validators
-@THOUSAND
+@THOROUGH
 @given(hostile_text())
 def test_email(text):
     try:
@@ -76,7 +76,7 @@ def test_email(text):
         assert value is None or ("@" in value and value == value.strip() and len(value) <= 320)
 
 
-@THOUSAND
+@THOROUGH
 @given(
     st.one_of(
         hostile_text(),
@@ -97,7 +97,7 @@ def test_website(text):
             assert normalise_website(value) == value  # normalising again changes nothing
 
 
-@THOUSAND
+@THOROUGH
 @given(st.one_of(hostile_text(), st.from_regex(r"[0-9]{2}(\.[0-9]{1,2}){0,2}", fullmatch=True)))
 def test_ateco(text):
     try:
@@ -114,7 +114,7 @@ def _comuni_names() -> list[str]:
     return [c.name for c in comuni()[::97]] + [c.istat_code for c in comuni()[::131]]
 
 
-@THOUSAND
+@THOROUGH
 @given(
     st.one_of(
         hostile_text(),
@@ -133,7 +133,7 @@ def test_municipality(text):
         assert value is None or comune_by_code(value) is not None
 
 
-@THOUSAND
+@THOROUGH
 @given(any_value, st.integers(-1000, 1000), st.integers(0, 100_000))
 def test_int_in_range(value, low, width):
     high = low + width
@@ -153,7 +153,7 @@ TEXT_MESSAGES = (
 )
 
 
-@THOUSAND
+@THOROUGH
 @given(optional(hostile_text(300)), st.integers(1, 400))
 def test_required_and_optional_text(text, limit):
     """One line: NFC, no control/invisible character, no line break. Several lines: the same,
@@ -179,7 +179,7 @@ def test_required_and_optional_text(text, limit):
                     one_clean_line(value)
 
 
-@THOUSAND
+@THOROUGH
 @given(optional(hostile_text()))
 def test_person_name(text):
     try:
@@ -192,7 +192,7 @@ def test_person_name(text):
         assert any(c.isalpha() for c in value) and len(value) <= 100
 
 
-@THOUSAND
+@THOROUGH
 @given(optional(dates), dates, dates, optional(dates))
 def test_dates_in_the_centre_records(value, earliest, today, born):
     try:
@@ -206,7 +206,7 @@ def test_dates_in_the_centre_records(value, earliest, today, born):
             assert earliest <= value <= today and (born is None or born <= value)
 
 
-@THOUSAND
+@THOROUGH
 @given(optional(dates), optional(dates), dates)
 def test_dates_in_order_and_not_in_the_future(start, end, today):
     try:
@@ -221,7 +221,7 @@ def test_dates_in_order_and_not_in_the_future(start, end, today):
         assert end < start
 
 
-@THOUSAND
+@THOROUGH
 @given(hostile_text(), hostile_text(80))
 def test_account_username_and_password(username, password):
     try:
@@ -236,7 +236,7 @@ def test_account_username_and_password(username, password):
         clear(err, {"password"})
 
 
-@THOUSAND
+@THOROUGH
 @given(
     optional(
         st.one_of(
@@ -254,7 +254,7 @@ def test_esco_skill_uri(text):
         assert value is None or competences.ESCO_SKILL_URI.match(value)
 
 
-@THOUSAND
+@THOROUGH
 @given(any_value)
 def test_workshop_hours(value):
     try:
@@ -265,7 +265,7 @@ def test_workshop_hours(value):
         assert hours.is_finite() and hours == hours.quantize(Decimal("0.1"))
 
 
-@THOUSAND
+@THOROUGH
 @given(any_value)
 def test_internship_allowance(value):
     try:
@@ -293,7 +293,7 @@ company_inputs = st.builds(
 )
 
 
-@THOUSAND
+@THOROUGH
 @given(company_inputs)
 def test_company_form(data):
     try:
@@ -313,7 +313,7 @@ contact_inputs = st.builds(
 )
 
 
-@THOUSAND
+@THOROUGH
 @given(contact_inputs)
 def test_company_contact_form(data):
     try:
@@ -377,7 +377,7 @@ person_inputs = st.builds(
 PERSON_FIELDS = fields_of(people.PersonInput) | {"birth_place"}  # the comune or place of birth
 
 
-@THOUSAND
+@THOROUGH
 @given(data=person_inputs)
 def test_intake_form(db, data):
     with Session(db) as session:
@@ -396,7 +396,7 @@ def test_intake_form(db, data):
         session.rollback()
 
 
-@THOUSAND
+@THOROUGH
 @given(
     data=person_inputs,
     given_on=optional(plausible_dates),
@@ -457,7 +457,7 @@ vacancy_inputs = st.builds(
 VACANCY_FIELDS = fields_of(vacancies.VacancyInput)
 
 
-@THOUSAND
+@THOROUGH
 @given(data=vacancy_inputs)
 def test_vacancy_form(db, data):
     with Session(db) as session:
@@ -483,7 +483,7 @@ edition_inputs = st.builds(
 )
 
 
-@THOUSAND
+@THOROUGH
 @given(data=edition_inputs)
 def test_workshop_edition_form(db, data):
     with Session(db) as session:
@@ -509,7 +509,7 @@ term_inputs = st.builds(
 )
 
 
-@THOUSAND
+@THOROUGH
 @given(data=term_inputs)
 def test_internship_terms_form(db, data):
     with Session(db) as session:

@@ -29,7 +29,7 @@ from fleming.i18n import LANGUAGES
 from fleming.models import Company, CompanyContact, Competence, CompetenceArea, Role
 from tests.unit.hostile import (
     FORMULAS,
-    THOUSAND,
+    THOROUGH,
     clear,
     clear_all,
     hostile_text,
@@ -131,7 +131,7 @@ def company_files(draw) -> bytes:
 
 
 # --------------------------------------------------------------------------- company import
-@THOUSAND
+@THOROUGH
 @given(data=st.one_of(company_files(), company_files(), company_files(), st.binary(max_size=400)))
 def test_company_import_reports_every_problem_and_writes_all_valid_rows_or_nothing(db, data):
     with Session(db) as session:
@@ -254,7 +254,7 @@ def esco_files(draw, kind: str = "skills") -> bytes:
     return data
 
 
-@THOUSAND
+@THOROUGH
 @given(
     data=st.one_of(esco_files(), esco_files(), esco_files(), st.binary(max_size=300)),
     area=st.sampled_from(list(CompetenceArea)),
@@ -300,7 +300,7 @@ def test_esco_skills_import_reads_or_refuses_and_adds_exactly_what_it_reports(db
 
 
 # --------------------------------------------------------------------------- ESCO occupations
-@THOUSAND
+@THOROUGH
 @given(
     data=st.one_of(esco_files("occupations"), esco_files("occupations"), st.binary(max_size=300))
 )

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fleming.ui.text import plain
-from tests.unit.hostile import THOUSAND, hostile_text
+from tests.unit.hostile import THOROUGH, hostile_text
 
 INLINE = set("\\`*_[]<>~$:|&")
 BLOCK_START = re.compile(r"^(?:[#+\-=>]|[0-9]+[.)])")
@@ -25,7 +25,7 @@ def _unescape(markdown: str) -> str:
 markdownish = st.text(alphabet=st.sampled_from(list("ab 1.)\n\t") + sorted(INLINE) + list("#+-=")))
 
 
-@THOUSAND
+@THOROUGH
 @given(st.one_of(hostile_text(60), markdownish))
 def test_nothing_is_lost_and_nothing_is_markup(text):
     out = plain(text)
