@@ -120,8 +120,9 @@ def _ask_password(env_var: str) -> str:
 class ProgressBar:
     """A text progress bar on a stream (stderr); redrawn in place on a terminal.
 
-    Called as ``bar(fraction, label)`` (the ``progress`` callback of ``fleming.demo.generate``);
-    when the stream is not a terminal it writes a line per 10 % or new label.
+    Called as ``bar(fraction, label)`` (the ``progress`` callback of
+    ``fleming.devtools.demo.generate``); when the stream is not a terminal it writes a line per
+    10 % or new label.
     """
 
     def __init__(self, stream: TextIO | None = None, width: int = 30) -> None:
@@ -264,8 +265,8 @@ def cmd_create_user(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
-    from fleming import demo
     from fleming.db import migrate
+    from fleming.devtools import demo
 
     url = args.database_url
     try:
@@ -298,7 +299,7 @@ def cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _scale(value: str) -> float | str:
-    """``--scale``: a number, or a preset name of ``fleming.demo.PRESETS`` (``S10``)."""
+    """``--scale``: a number, or a preset name of ``fleming.devtools.demo.PRESETS`` (``S10``)."""
     try:
         return float(value)
     except ValueError:
@@ -310,7 +311,7 @@ def _scale_label(scale: float | str) -> str:
 
 
 def cmd_bench(args: argparse.Namespace, out: TextIO) -> int:
-    from fleming import bench, demo
+    from fleming.devtools import bench, demo
 
     try:
         demo.volumes_for(args.scale)

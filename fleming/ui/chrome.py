@@ -20,7 +20,7 @@ def sidebar_identity(actor: Actor, is_demo: bool) -> None:
 
 def demo_banner() -> None:
     """On the login screen of a demo database: the demo accounts, so anyone can try each role."""
-    from fleming.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+    from fleming.devtools.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 
     rows = "\n".join(
         f"| `{username}` | {t('enum.Role.' + role)} | `{DEMO_PASSWORD}` |"

@@ -24,7 +24,7 @@ def ensure_database() -> None:
     _prepared(url)
     engine = db.get_engine(url)
     if config.is_default_database(url) and db.is_empty(engine):
-        from fleming import demo
+        from fleming.devtools import demo
 
         with st.status(t("startup.demo_creating"), expanded=True) as status:
             bar = st.progress(0.0)
@@ -38,6 +38,6 @@ def ensure_database() -> None:
 
 @st.cache_data(ttl=60, show_spinner=False)
 def demo_mode(url: str) -> bool:
-    from fleming import demo
+    from fleming.devtools import demo
 
     return demo.has_demo_data(db.get_engine(url))

@@ -23,8 +23,8 @@ def no_browser_cookies(monkeypatch):
 
 @pytest.fixture(scope="session")
 def demo_url(tmp_path_factory) -> str:
-    from fleming import demo
     from fleming.db import get_engine, migrate
+    from fleming.devtools import demo
 
     url = f"sqlite:///{tmp_path_factory.mktemp('apptest') / 'demo.sqlite'}"
     migrate(url)

@@ -22,8 +22,8 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "esco"
 
 @pytest.fixture(scope="module")
 def grid_db(tmp_path_factory) -> str:
-    from fleming import demo
     from fleming.db import migrate
+    from fleming.devtools import demo
 
     url = f"sqlite:///{tmp_path_factory.mktemp('competence_pages') / 'demo.sqlite'}"
     migrate(url)

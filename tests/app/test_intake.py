@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from fleming.db import get_engine, unit_of_work
-from fleming.demo import tax_code
+from fleming.devtools.demo import tax_code
 from fleming.models import (
     CefrLevel,
     Consent,

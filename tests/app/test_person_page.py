@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from fleming import auth, people, workshops
 from fleming.db import get_engine, unit_of_work
-from fleming.demo import tax_code
+from fleming.devtools.demo import tax_code
 from fleming.models import (
     ActivityKind,
     ActivityStatus,

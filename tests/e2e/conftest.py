@@ -141,8 +141,9 @@ def server(tmp_path_factory):
     """``streamlit run app.py`` on a fresh temporary database with demo data; yields its URL."""
     if not CHROMIUM:
         pytest.skip("no Chromium found")
-    from fleming import auth, demo
+    from fleming import auth
     from fleming.db import get_engine, migrate, unit_of_work
+    from fleming.devtools import demo
     from fleming.models import Role
 
     url = f"sqlite:///{tmp_path_factory.mktemp('e2e') / 'e2e.sqlite'}"

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from fleming.demo import tax_code
+from fleming.devtools.demo import tax_code
 from tests.e2e.a11y import accessibility_problems
 from tests.e2e.conftest import edit_grid, go, login, pick, set_date, shot, tick, wait_idle
 

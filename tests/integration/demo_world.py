@@ -1,5 +1,5 @@
-"""A small demo database (``fleming.demo`` at scale 0.02) with a few records of known shape on
-top, built through the services as the demo coordinator: the world the permission matrix and the
+"""A small demo database (``fleming.devtools.demo`` at scale 0.02) with a few records of known shape
+on top, built through the services as the demo coordinator: the world the permission matrix and the
 field-visibility tests call every service on.
 
 Ottavia (the demo tutor's, referred by the demo partner's organisation, consenting to share with

@@ -12,7 +12,7 @@ from stdnum import luhn
 
 from fleming import people
 from fleming.actor import Actor
-from fleming.demo import tax_code
+from fleming.devtools.demo import tax_code
 from fleming.models import (
     AuditEntry,
     CefrLevel,

@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import delete, insert, update
 from sqlalchemy.exc import DBAPIError
 
-from fleming import cli, demo
+from fleming import cli
 from fleming.backup import fingerprints
+from fleming.devtools import demo
 from fleming.models import AuditEntry, Base, Person, TutoringMeeting
 
 

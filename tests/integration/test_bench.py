@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from fleming import bench, cli
+from fleming import cli
+from fleming.devtools import bench
 
 
 def test_small_bench_reports_every_measure_and_agrees(engine, tmp_path, capsys):

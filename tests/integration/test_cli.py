@@ -225,7 +225,7 @@ def demo_url(demo_file, tmp_path) -> str:
 
 
 def test_demo_prints_counts_and_accounts(tmp_path, capsys):
-    from fleming.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+    from fleming.devtools.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 
     url = f"sqlite:///{tmp_path / 'demo.sqlite'}"
     assert cli.main(["demo", "--database-url", url, "--scale", "0.1", "--seed", "3"]) == 0
@@ -272,7 +272,7 @@ def test_check_reports_rows_the_database_allows_but_the_schema_forbids(demo_url,
 
 # --------------------------------------------------------------------------- both backends
 def test_init_create_user_and_check_on_each_backend(engine, scripted, monkeypatch, capsys):
-    from fleming.demo import generate
+    from fleming.devtools.demo import generate
 
     url = engine.url.render_as_string(hide_password=False)
     assert _init(url) == 0

@@ -16,10 +16,11 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from fleming import competences, demo, people, shortlists
+from fleming import competences, people, shortlists
 from fleming.auth import actor_from_user
 from fleming.competences import LEVEL_VALUES, RatingEntry
 from fleming.db import unit_of_work
+from fleming.devtools import demo
 from fleming.errors import Conflict
 from fleming.models import (
     AuditEntry,

@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from stdnum.it import codicefiscale
 
-from fleming import demo, partners
+from fleming import partners
 from fleming.actor import Actor
 from fleming.auth import check_password
+from fleming.devtools import demo
 from fleming.errors import Conflict
 from fleming.models import (
     Base,

@@ -18,9 +18,10 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from fleming import demo, gdpr, kpi, partners
+from fleming import gdpr, kpi, partners
 from fleming.auth import actor_from_user
 from fleming.db import unit_of_work
+from fleming.devtools import demo
 from fleming.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from fleming.kpi import KpiFilters
 from fleming.models import (

@@ -534,7 +534,7 @@ def test_filters_narrow_internships_by_funding_tutor_partner_and_trade(engine):
 
 def test_the_same_figures_on_the_demo_data_as_the_document(engine):
     """On the demo data: about 300 internships a year, about 55% hired, about 40% foreign."""
-    from fleming import demo
+    from fleming.devtools import demo
 
     demo.generate(engine, scale=1, today=date(2026, 11, 28), reset=True)
     filters = KpiFilters(date(2025, 1, 1), date(2025, 12, 31))

@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, select, update
 
-from fleming import demo, matching
+from fleming import matching
 from fleming.actor import Actor
 from fleming.db import unit_of_work
+from fleming.devtools import demo, matching_reference
 from fleming.errors import Conflict, PermissionDenied, ValidationErrors
 from fleming.matching import MatchWeights, Reason
 from fleming.models import (
@@ -178,7 +179,7 @@ def test_the_loop_reference_agrees_with_the_vectorised_ranking(engine, world, po
     weights = MatchWeights(essential_policy=policy)
     ranking = _rank(engine, world, weights=weights)
     with unit_of_work(engine) as s:
-        ref = matching.rank_loop_reference(
+        ref = matching_reference.rank_loop_reference(
             session=s, vacancy_id=world.vacancy_id, weights=weights, today=TODAY
         )
     merged = ranking.frame.merge(ref, on="person_id", suffixes=("", "_ref"))
@@ -198,7 +199,7 @@ def test_the_loop_reference_agrees_on_the_demo_data(engine):
         vacancy_ids = list(s.scalars(select(Vacancy.id).order_by(Vacancy.id).limit(4)))
         for vid in vacancy_ids:
             ranking = matching.rank_people(session=s, actor=actor, vacancy_id=vid, today=TODAY)
-            ref = matching.rank_loop_reference(session=s, vacancy_id=vid, today=TODAY)
+            ref = matching_reference.rank_loop_reference(session=s, vacancy_id=vid, today=TODAY)
             merged = ranking.frame.merge(ref, on="person_id", suffixes=("", "_ref"))
             assert len(merged) == len(ref) > 0
             assert (merged["score"] - merged["score_ref"]).abs().max() < 1e-9

@@ -18,8 +18,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, insert, select, text
 from sqlalchemy.engine import make_url
 
-from fleming import demo
 from fleming.db import alembic_config, make_engine
+from fleming.devtools import demo
 from fleming.models import Base
 from fleming.schemas import validate_all
 

@@ -42,7 +42,7 @@ def _insert_people(engine, *rows: dict) -> list[int]:
 
 
 def test_a_clean_demo_database_has_no_violations(engine):
-    from fleming.demo import generate
+    from fleming.devtools.demo import generate
 
     generate(engine, scale=0.1, seed=11)
     found = validate_all(engine)

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fleming.devtools.matching_reference import bench_rank, rank_arrays, synthetic_inputs
 from fleming.errors import ValidationErrors
 from fleming.matching import (
     PERSON_REASONS,
@@ -16,11 +17,8 @@ from fleming.matching import (
     Distance,
     MatchWeights,
     Reason,
-    bench_rank,
     distance_class,
-    rank_arrays,
     score_arrays,
-    synthetic_inputs,
 )
 from fleming.reference import MILANO_ISTAT_CODE
 

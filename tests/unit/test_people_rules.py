@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from fleming import paths, people, validators, workshops
 from fleming.actor import Actor
-from fleming.demo import tax_code
+from fleming.devtools.demo import tax_code
 from fleming.errors import ValidationError
 from fleming.models import (
     CefrLevel,

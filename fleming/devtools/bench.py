@@ -4,9 +4,10 @@ Every figure is a median over ``repeat`` runs and stands next to its floor, meas
 process on the same database, so the ratio holds whatever the machine's load:
 
 1. **matching** — rank all people for 20 vacancies with the vectorised ranking
-   (``matching.rank_people``: its SQL and the scoring) against ``matching.rank_loop_reference``,
-   the straightforward per-person loop over ORM objects; both must give the same scores. Also
-   the scoring step alone (``score_arrays`` + order on the matrices read from the database).
+   (``matching.rank_people``: its SQL and the scoring) against
+   ``matching_reference.rank_loop_reference``, the straightforward per-person loop over ORM
+   objects; both must give the same scores. Also the scoring step alone (``score_arrays`` +
+   order on the matrices read from the database).
 2. **pages** — every page of the app for every role, run with ``streamlit.testing.v1.AppTest``:
    the median script run on the data against the same page on an empty database (accounts and
    reference data only), the re-runs of a session after its first run; the first run (cold:
@@ -45,8 +46,9 @@ import numpy as np
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
-from fleming import demo, kpi, matching, people, reference
+from fleming import kpi, matching, people, reference
 from fleming.actor import Actor
+from fleming.devtools import demo, matching_reference
 from fleming.models import Person, Role, User, Vacancy
 
 # targets of the issue
@@ -244,7 +246,7 @@ def bench_matching(
     for i, vid in enumerate(ids[:loop_vacancies]):
         with unit_of_work(engine) as session:
             start = time.perf_counter()
-            ref = matching.rank_loop_reference(
+            ref = matching_reference.rank_loop_reference(
                 session=session, vacancy_id=vid, weights=weights, today=today
             )
             loops.append((time.perf_counter() - start) * 1000)
@@ -289,7 +291,7 @@ def _scoring_ms(session: Session, vid: int, weights, today: date, repeat: int) -
         "blocked": matching._person_blocks(frame, today),
         "person_id": frame["person_id"].to_numpy(),
     }
-    return median_ms(lambda: matching.rank_arrays(inputs, weights), repeat)
+    return median_ms(lambda: matching_reference.rank_arrays(inputs, weights), repeat)
 
 
 def _same_scores(vectorised, loop) -> tuple[bool, float]:
@@ -324,7 +326,7 @@ def bench_pages(
     say: Say,
     scripts: tuple[str, ...] | None = None,
 ) -> list[PageResult]:
-    from fleming.ui.page_bench import time_page_pairs
+    from fleming.devtools.page_bench import time_page_pairs
 
     say("pages, each on the empty database and then on the data ...")
     pairs = time_page_pairs(

@@ -1,10 +1,12 @@
 """Time every page of the app, per role, with ``streamlit.testing.v1.AppTest``.
 
-Used by ``python -m fleming bench`` (``fleming.bench``); it lives under ``fleming/ui`` because it
-drives Streamlit. Each page is opened as a logged-in user would open it from the navigation
-(``app.py`` runs first: login, navigation, then the page), once to warm up, then re-run
-``repeat`` times on the same session; a run's time is the whole script run as AppTest reports it
-(``app.py`` and the page, with the element tree it sends). The warm-up run's time is kept too
+Used by ``python -m fleming bench`` (``fleming.devtools.bench``). It is tooling, not the app: it
+drives the pages through ``streamlit.testing`` as the tests do, so it may import Streamlit and
+``fleming.ui`` (the page registry); nothing in the app imports it. Each page is opened as a
+logged-in user would open it from the navigation (``app.py`` runs first: login, navigation, then
+the page), once to warm up, then re-run ``repeat`` times on the same session; a run's time is
+the whole script run as AppTest reports it (``app.py`` and the page, with the element tree it
+sends). The warm-up run's time is kept too
 (``first_ms``: the page opened from another one, as a user first waits for it; ``st.cache_data``
 is emptied before each page on each database, so it is the page's cold run). Each page is timed
 on the empty database and then on the data, back to back (``time_page_pairs``).
