@@ -44,10 +44,7 @@ if actor.role is Role.TUTOR:
     cl = read(overview.caseload, actor)
     st.subheader(t("home.caseload.heading"))
     metrics(
-        [
-            (label(s), fmt_number(cl.by_status[s], lang()))
-            for s in (PersonStatus.INTAKE, PersonStatus.ACTIVE, PersonStatus.INTERNSHIP)
-        ]
+        [(label(s), fmt_number(cl.by_status[s], lang())) for s in PersonStatus.OPEN_CASE]
         + [(label(PersonStatus.HIRED), fmt_number(cl.by_status[PersonStatus.HIRED], lang()))]
     )
     st.markdown("##### " + t("home.caseload.attention", days=cl.not_seen_days))

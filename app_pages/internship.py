@@ -19,7 +19,7 @@ from fleming.internships import (
     end_after_months,
 )
 from fleming.models import ContractType, FundingStream, InternshipOutcome, Role
-from fleming.permissions import allowed
+from fleming.permissions import allowed, may_follow
 from fleming.ui.cache import read
 from fleming.ui.context import engine, label, lang, t
 from fleming.ui.forms import FieldErrors, show_error
@@ -292,9 +292,7 @@ except NotFound:
     st.session_state.pop(CURRENT_INTERNSHIP, None)
     start_form()
 
-follows = internships.may_follow(
-    actor, centre_tutor_id=x.centre_tutor_id, person_tutor_id=x.person_tutor_id
-)
+follows = may_follow(actor, centre_tutor_id=x.centre_tutor_id, person_tutor_id=x.person_tutor_id)
 may_close = allowed(actor, "internships.close")
 
 # =========================================================================== header

@@ -28,7 +28,7 @@ st.title(t("matching.title"))
 st.caption(t("matching.intro" if is_coordinator else "matching.intro.tutor"))
 
 # ----------------------------------------------------------------------------- pick a vacancy
-OPEN = [VacancyStatus.OPEN, VacancyStatus.SHORTLISTING]
+OPEN = list(VacancyStatus.RECRUITING)
 c1, c2, c3 = st.columns(3)
 statuses = c1.multiselect(
     t("matching.filter.status"),
@@ -90,7 +90,7 @@ shares = read(shortlists.shares, actor, vacancy_id=vacancy_id)
 partners = read(auth.list_partner_orgs, actor)
 vacancy = ranking.vacancy
 listed = {e.person_id: e for e in entries}
-vacancy_open = VacancyStatus(vacancy.status) in matching.OPEN_STATUSES
+vacancy_open = VacancyStatus(vacancy.status) in VacancyStatus.RECRUITING
 
 # ----------------------------------------------------------------------------- the vacancy
 st.subheader(f"{plain(vacancy.title)} — {plain(vacancy.company)}")

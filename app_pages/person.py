@@ -777,7 +777,7 @@ with tab_workshops:
         st.markdown("**" + t("person.workshop.enrol.heading") + "**")
         if pact is None:
             st.caption(t("person.workshop.needs_pact"))
-        elif view.status in (PersonStatus.CLOSED, PersonStatus.HIRED):
+        elif view.status in PersonStatus.ENDED:
             st.caption(t("person.workshop.not_on_path"))
         elif not choices:
             st.caption(t("person.workshop.no_editions"))

@@ -46,7 +46,7 @@ with st.sidebar:
     statuses = st.multiselect(
         t("vacancies.field.status"),
         list(VacancyStatus),
-        default=[VacancyStatus.OPEN, VacancyStatus.SHORTLISTING],
+        default=list(VacancyStatus.RECRUITING),
         format_func=label,
         placeholder=t("companies.filter.any"),
         key=f"vacancies_status_{lang()}",  # labels follow the language

@@ -70,7 +70,6 @@ from fleming.validators import (
 )
 
 MAX_EMPLOYEES = 1_000_000
-OPEN_VACANCY = (VacancyStatus.OPEN, VacancyStatus.SHORTLISTING)
 
 # The ways the centre reaches a company (the centre's own words, stored as they are).
 SCOUTING_CHANNELS: tuple[str, ...] = ("telefono", "e-mail", "visita", "evento", "altro")
@@ -828,7 +827,7 @@ def _list_columns(today: date) -> list:
     )
     open_vacancies = (
         select(func.count(Vacancy.id))
-        .where(Vacancy.company_id == Company.id, Vacancy.status.in_(list(OPEN_VACANCY)))
+        .where(Vacancy.company_id == Company.id, Vacancy.status.in_(VacancyStatus.RECRUITING))
         .scalar_subquery()
     )
     return [

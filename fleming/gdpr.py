@@ -71,7 +71,7 @@ from fleming.models import (
 from fleming.permissions import authorize
 from fleming.transparency import ACCENT, FONT, HEAD, INK, MUTED, RULE, FlemingPdf
 
-ENDED = (PersonStatus.CLOSED, PersonStatus.HIRED)
+ENDED = PersonStatus.ENDED  # the cases that may be anonymised
 """The statuses of a case that has ended: only these can be anonymised."""
 
 RETENTION_SETTING = "privacy.retention_years"

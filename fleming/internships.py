@@ -78,7 +78,7 @@ from sqlalchemy.orm import Session, aliased
 from fleming import audit, validators
 from fleming.actor import Actor
 from fleming.companies import has_valid_convention, intern_quota, quota_rule, valid_convention_until
-from fleming.errors import Conflict, NotFound, PermissionDenied, ValidationError, ValidationErrors
+from fleming.errors import Conflict, NotFound, ValidationError, ValidationErrors
 from fleming.models import (
     ActivityKind,
     ActivityStatus,
@@ -109,7 +109,7 @@ from fleming.models import (
     VacancyStatus,
 )
 from fleming.paths import OPEN_ACTIVITY, recompute_status
-from fleming.permissions import authorize
+from fleming.permissions import authorize, deny, may_follow
 from fleming.rules import may_work_from
 
 SETTING_PREFIX = "internship."
@@ -118,7 +118,6 @@ MAX_ALLOWANCE = Decimal(5000)
 MAX_CONTRACT_MONTHS = 60
 MAX_REASON = 300
 MAX_NOTES = 2000
-OPEN_VACANCY = (VacancyStatus.OPEN, VacancyStatus.SHORTLISTING)
 COVERING = (InternshipStatus.ACTIVE, InternshipStatus.COMPLETED)
 """Internships that cover one of their vacancy's positions (an interrupted one does not)."""
 
@@ -610,13 +609,6 @@ def _allowance(value: Any, field: str = "monthly_allowance") -> Decimal:
     return validators.euro_amount(value, field, Decimal(0), MAX_ALLOWANCE)
 
 
-def _deny(session: Session, actor: Actor, operation: str) -> None:
-    audit.record_out_of_band(
-        session=session, actor=actor, action="denied", entity="operation", entity_id=operation
-    )
-    raise PermissionDenied(operation)
-
-
 def _internship(session: Session, internship_id: int) -> Internship:
     internship = session.get(Internship, internship_id)
     if internship is None:
@@ -643,20 +635,12 @@ def _bump_version(session: Session, internship: Internship) -> None:
     session.expire(internship, ["version"])
 
 
-def may_follow(actor: Actor, *, centre_tutor_id: int | None, person_tutor_id: int | None) -> bool:
-    """Whether ``actor`` may record attendance and checks: a coordinator, or the tutor who
-    follows the person (the internship's centre tutor or the person's own tutor)."""
-    if actor.role is Role.COORDINATOR:
-        return True
-    return actor.role is Role.TUTOR and actor.id in (centre_tutor_id, person_tutor_id)
-
-
 def _require_follower(session: Session, actor: Actor, internship: Internship) -> None:
     person_tutor = session.scalar(select(Person.tutor_id).where(Person.id == internship.person_id))
     if not may_follow(
         actor, centre_tutor_id=internship.centre_tutor_id, person_tutor_id=person_tutor
     ):
-        _deny(session, actor, "internships.follow.not_own_person")
+        deny(session=session, actor=actor, operation="internships.follow.not_own_person")
 
 
 def _fragilities(session: Session, person_id: int) -> frozenset[FragilityMarker]:
@@ -1031,7 +1015,10 @@ def _set_vacancy_status(
 
 def _vacancy_after_start(session: Session, actor: Actor, vacancy: Vacancy) -> None:
     session.flush()
-    if vacancy.status in OPEN_VACANCY and _covered(session, vacancy.id) >= vacancy.positions:
+    if (
+        vacancy.status in VacancyStatus.RECRUITING
+        and _covered(session, vacancy.id) >= vacancy.positions
+    ):
         _set_vacancy_status(session, actor, vacancy, VacancyStatus.FILLED, "positions_covered")
 
 
@@ -1920,7 +1907,7 @@ def selectable_entries(*, session: Session, actor: Actor) -> tuple[EntryOption, 
         .where(
             ShortlistEntry.stage == ShortlistStage.SELECTED,
             Vacancy.kind == VacancyKind.INTERNSHIP,
-            Vacancy.status.in_(OPEN_VACANCY),
+            Vacancy.status.in_(VacancyStatus.RECRUITING),
             Person.anonymised_at.is_(None),
             ~used,
         )

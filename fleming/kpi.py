@@ -96,9 +96,6 @@ DEFAULTS: dict[str, Any] = {
     NOT_SEEN_DAYS_KEY: 30,
 }
 SMALL_GROUP = 10  # below this many people a group's rate is too noisy to read
-OPEN_STATUSES = (PersonStatus.INTAKE, PersonStatus.ACTIVE, PersonStatus.INTERNSHIP)
-AVAILABLE_STATUSES = (PersonStatus.INTAKE, PersonStatus.ACTIVE)  # can take a job now
-OPEN_VACANCY = (VacancyStatus.OPEN, VacancyStatus.SHORTLISTING)
 ENDED = (InternshipStatus.COMPLETED, InternshipStatus.INTERRUPTED)
 FUNNEL_STEPS = ("intake", "pact", "workshop", "internship", "hire")
 TOP_COMPANIES = 15
@@ -696,7 +693,7 @@ def caseload(
         .join(User, User.id == Person.tutor_id)
         .outerjoin(last, last.c.pid == Person.id)
         .where(
-            Person.status.in_(OPEN_STATUSES),
+            Person.status.in_(PersonStatus.OPEN_CASE),
             Person.intake_date <= ref,
             *person_conditions(filters),
         )
@@ -934,7 +931,7 @@ def _gap_sources(session: Session, filters: KpiFilters, months: int):
     ref = filters.reference_day()
     since = _months_back(ref, months)
     vac_conds = [
-        Vacancy.status.in_(OPEN_VACANCY),
+        Vacancy.status.in_(VacancyStatus.RECRUITING),
         Vacancy.created_on.between(since, ref),
     ]
     if filters.trade_id is not None:
@@ -966,7 +963,7 @@ def _gap_sources(session: Session, filters: KpiFilters, months: int):
         .join(Person, Person.id == CompetenceRating.person_id)
         .where(
             CompetenceRating.rated_on <= ref,
-            Person.status.in_(AVAILABLE_STATUSES),
+            Person.status.in_(PersonStatus.AVAILABLE),
             *person_conditions(replace(filters, trade_id=None)),
         )
         .subquery("latest_all")

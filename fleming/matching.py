@@ -62,7 +62,6 @@ from sqlalchemy.orm import Session
 
 from fleming import audit, reference
 from fleming.actor import Actor
-from fleming.companies import OPEN_VACANCY
 from fleming.errors import Conflict, NotFound, ValidationError, ValidationErrors
 from fleming.models import (
     CefrLevel,
@@ -89,7 +88,6 @@ from fleming.rules import ASYLUM_WORK_WAIT, may_work_from
 
 SETTINGS_KEY = "matching.weights"
 ESSENTIAL_POLICIES = ("penalise", "exclude")
-OPEN_STATUSES = OPEN_VACANCY  # the vacancies people can still be put forward for
 CEFR_RANK = {level.value: level.rank for level in CefrLevel}
 
 
@@ -1246,7 +1244,7 @@ def vacancies_for_person(
     if people.empty:
         raise NotFound(person_id)
     person = people.iloc[0]
-    vacancies = _vacancy_summaries(session, Vacancy.status.in_(OPEN_STATUSES))
+    vacancies = _vacancy_summaries(session, Vacancy.status.in_(VacancyStatus.RECRUITING))
     blocks = _person_blocks(people, today)
     blocked = tuple(r for r in PERSON_REASONS if bool(blocks[r][0]))
     app_date = person["asylum_application_date"]

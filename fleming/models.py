@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -134,6 +135,16 @@ class PersonStatus(enum.StrEnum):
     HIRED = "hired"
     CLOSED = "closed"
 
+    # Groups of statuses (not members), set below the class: every rule reads them from here.
+    OPEN_CASE: ClassVar[tuple[PersonStatus, ...]]  # on the centre's caseload
+    AVAILABLE: ClassVar[tuple[PersonStatus, ...]]  # open and free to take a job now
+    ENDED: ClassVar[tuple[PersonStatus, ...]]  # the case is over (hired or closed)
+
+
+PersonStatus.OPEN_CASE = (PersonStatus.INTAKE, PersonStatus.ACTIVE, PersonStatus.INTERNSHIP)
+PersonStatus.AVAILABLE = (PersonStatus.INTAKE, PersonStatus.ACTIVE)
+PersonStatus.ENDED = (PersonStatus.HIRED, PersonStatus.CLOSED)
+
 
 class ConsentPurpose(enum.StrEnum):
     DATA_PROCESSING = "data_processing"
@@ -198,6 +209,12 @@ class VacancyStatus(enum.StrEnum):
     SHORTLISTING = "shortlisting"
     FILLED = "filled"
     CLOSED = "closed"
+
+    # Not a member, set below the class: the vacancy still takes candidates.
+    RECRUITING: ClassVar[tuple[VacancyStatus, ...]]
+
+
+VacancyStatus.RECRUITING = (VacancyStatus.OPEN, VacancyStatus.SHORTLISTING)
 
 
 class ShortlistStage(enum.StrEnum):

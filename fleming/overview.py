@@ -72,7 +72,7 @@ def centre(*, session: Session, actor: Actor, today: date | None = None) -> Cent
     vacancies = session.scalar(
         select(func.count())
         .select_from(Vacancy)
-        .where(Vacancy.status.in_([VacancyStatus.OPEN, VacancyStatus.SHORTLISTING]))
+        .where(Vacancy.status.in_(VacancyStatus.RECRUITING))
     )
     return CentreOverview(
         year=today.year,
@@ -100,9 +100,6 @@ class Caseload:
     by_status: dict[PersonStatus, int]
     attention: list[CaseloadRow]  # not seen for NOT_SEEN_DAYS or with overdue activities
     not_seen_days: int
-
-
-OPEN_STATUSES = (PersonStatus.INTAKE, PersonStatus.ACTIVE, PersonStatus.INTERNSHIP)
 
 
 def caseload(
@@ -147,7 +144,7 @@ def caseload(
         .outerjoin(overdue, overdue.c.person_id == Person.id)
         .where(
             Person.tutor_id == actor.id,
-            Person.status.in_(OPEN_STATUSES),
+            Person.status.in_(PersonStatus.OPEN_CASE),
             or_(last_meeting.c.last.is_(None), last_meeting.c.last < cutoff, overdue_n > 0),
         )
         .order_by(

@@ -41,8 +41,7 @@ from sqlalchemy.orm import Session, aliased
 
 from fleming import audit, matching, memo, reference
 from fleming.actor import Actor
-from fleming.companies import OPEN_VACANCY
-from fleming.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from fleming.errors import Conflict, NotFound, ValidationError
 from fleming.models import (
     CefrLevel,
     Company,
@@ -65,11 +64,11 @@ from fleming.models import (
     WorkshopEdition,
     WorkshopEnrolment,
 )
-from fleming.permissions import authorize
+from fleming.permissions import authorize, deny, referred_by
 from fleming.shortlists import STAGE_ORDER, sharing_consent_current
 from fleming.validators import required_text
 
-NOMINABLE = (PersonStatus.INTAKE, PersonStatus.ACTIVE)
+NOMINABLE = PersonStatus.AVAILABLE  # a partner nominates people free to take a job
 """The path stages from which a partner may put a person forward (not in an internship, hired
 or closed)."""
 MOTIVATION_MIN = 15
@@ -258,21 +257,6 @@ def _initial(last_name: str | None) -> str:
     return (last_name.strip()[:1].upper() + ".") if last_name and last_name.strip() else ""
 
 
-def _deny(
-    session: Session, actor: Actor, *, entity: str, entity_id: object, reason: str, **extra
-) -> None:
-    audit.record_out_of_band(
-        session=session,
-        actor=actor,
-        action="denied",
-        entity=entity,
-        entity_id=entity_id,
-        person_id=extra.pop("person_id", None),
-        changes={"reason": reason, "partner_org_id": actor.partner_org_id, **extra},
-    )
-    raise PermissionDenied(f"partners.{reason}")
-
-
 def _org_id(session: Session, actor: Actor, operation: str) -> int:
     """Authorize ``operation`` and return the actor's (active) organisation."""
     authorize(session=session, actor=actor, operation=operation)
@@ -282,7 +266,14 @@ def _org_id(session: Session, actor: Actor, operation: str) -> int:
         else None
     )
     if org is None or not org.active:
-        _deny(session, actor, entity="operation", entity_id=operation, reason="no_organisation")
+        deny(
+            session=session,
+            actor=actor,
+            operation="partners.no_organisation",
+            entity="operation",
+            entity_id=operation,
+            changes={"reason": "no_organisation", "partner_org_id": actor.partner_org_id},
+        )
     return org.id
 
 
@@ -460,7 +451,14 @@ def shortlist(
         )
     )
     if shared_at is None:
-        _deny(session, actor, entity="shortlist", entity_id=vacancy_id, reason="not_shared")
+        deny(
+            session=session,
+            actor=actor,
+            operation="partners.not_shared",
+            entity="shortlist",
+            entity_id=vacancy_id,
+            changes={"reason": "not_shared", "partner_org_id": actor.partner_org_id},
+        )
     rows = session.execute(
         select(
             ShortlistEntry.id,
@@ -604,7 +602,7 @@ def referred(
 
 
 def _published_open():
-    return (Vacancy.published_to_partners, Vacancy.status.in_(list(OPEN_VACANCY)))
+    return (Vacancy.published_to_partners, Vacancy.status.in_(VacancyStatus.RECRUITING))
 
 
 def referred_without_consent(*, session: Session, actor: Actor, today: date | None = None) -> int:
@@ -673,28 +671,41 @@ def nominate(
     today = today or date.today()
     vacancy = session.get(Vacancy, vacancy_id)
     if vacancy is None or not vacancy.published_to_partners:
-        _deny(session, actor, entity="vacancy", entity_id=vacancy_id, reason="not_published")
+        deny(
+            session=session,
+            actor=actor,
+            operation="partners.not_published",
+            entity="vacancy",
+            entity_id=vacancy_id,
+            changes={"reason": "not_published", "partner_org_id": actor.partner_org_id},
+        )
     person = session.get(Person, person_id)
-    if person is None or person.anonymised_at is not None or person.referral_partner_id != org:
-        _deny(
-            session,
-            actor,
+    if (
+        person is None
+        or person.anonymised_at is not None
+        or not referred_by(person.referral_partner_id, org_id=org)
+    ):
+        deny(
+            session=session,
+            actor=actor,
+            operation="partners.not_referred",
             entity="person",
             entity_id=person_id,
-            reason="not_referred",
             person_id=person_id if person is not None else None,
+            changes={"reason": "not_referred", "partner_org_id": actor.partner_org_id},
         )
     consented = session.scalar(select(_consent(literal(person_id), org, today)))
     if not consented:
-        _deny(
-            session,
-            actor,
+        deny(
+            session=session,
+            actor=actor,
+            operation="partners.no_consent",
             entity="person",
             entity_id=person_id,
-            reason="no_consent",
             person_id=person_id,
+            changes={"reason": "no_consent", "partner_org_id": actor.partner_org_id},
         )
-    if vacancy.status not in OPEN_VACANCY:
+    if vacancy.status not in VacancyStatus.RECRUITING:
         raise ValidationError("vacancy_id", "partners.error.vacancy_not_open")
     if person.status not in NOMINABLE:
         raise ValidationError("person_id", "partners.error.not_nominable")
@@ -838,7 +849,7 @@ def published_vacancies(*, session: Session, actor: Actor) -> tuple[PublishedVac
     rows = session.execute(
         select(Vacancy, Company.name, noms)
         .join(Company, Company.id == Vacancy.company_id)
-        .where(Vacancy.published_to_partners, Vacancy.status.in_(list(OPEN_VACANCY)))
+        .where(Vacancy.published_to_partners, Vacancy.status.in_(VacancyStatus.RECRUITING))
         .order_by(Vacancy.created_on.desc(), Vacancy.id.desc())
     ).all()
     return tuple(

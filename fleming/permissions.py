@@ -6,6 +6,8 @@ service calls ``authorize`` with the logged-in actor before it reads or writes a
 
 from __future__ import annotations
 
+from typing import Any, NoReturn
+
 from sqlalchemy.orm import Session
 
 from fleming.actor import Actor
@@ -106,7 +108,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # internships: coordinators start, edit and close them (they deal with the company, and an
     # outcome moves the vacancy and the figures); tutors and coordinators read them all; the
     # monthly attendance and the mid-term check are recorded by a coordinator or by the tutor
-    # who follows the person (checked in fleming.internships.may_follow)
+    # who follows the person (checked by may_follow below)
     "internships.list": frozenset({C, T}),
     "internships.view": frozenset({C, T}),
     "internships.start": frozenset({C}),
@@ -128,17 +130,79 @@ def authorize(*, session: Session | None, actor: Actor, operation: str) -> None:
     """Raise ``PermissionDenied`` (and audit the attempt) unless ``actor`` may do ``operation``."""
     if allowed(actor, operation):
         return
-    if session is not None:
-        from fleming import audit
+    if session is None:
+        raise PermissionDenied(operation)
+    deny(session=session, actor=actor, operation=operation)
 
-        audit.record_out_of_band(
+
+def deny(
+    *,
+    session: Session,
+    actor: Actor,
+    operation: str,
+    entity: str = "operation",
+    entity_id: object = None,
+    person_id: int | None = None,
+    changes: dict[str, Any] | None = None,
+) -> NoReturn:
+    """Refuse: write the ``denied`` audit row in a transaction of its own (it survives the
+    caller's rollback), then raise ``PermissionDenied(operation)``. Every refusal goes here."""
+    from fleming import audit
+
+    audit.record_out_of_band(
+        session=session,
+        actor=actor,
+        action="denied",
+        entity=entity,
+        entity_id=operation if entity_id is None and entity == "operation" else entity_id,
+        person_id=person_id,
+        changes=changes,
+    )
+    raise PermissionDenied(operation)
+
+
+# --------------------------------------------------------------------------- ownership
+# Beyond the role table: which records of its kind an actor may touch.
+
+
+def owns_person(actor: Actor, *, person_tutor_id: int | None) -> bool:
+    """A tutor works on the people they tutor; a coordinator on everybody's."""
+    if actor.role is Role.COORDINATOR:
+        return True
+    return actor.role is Role.TUTOR and person_tutor_id == actor.id
+
+
+def require_own_person(
+    *, session: Session, actor: Actor, person_tutor_id: int | None, operation: str
+) -> None:
+    """``PermissionDenied`` (audited) unless ``owns_person``."""
+    if not owns_person(actor, person_tutor_id=person_tutor_id):
+        deny(session=session, actor=actor, operation=operation)
+
+
+def require_own_caseload(*, session: Session, actor: Actor, tutor_id: int) -> None:
+    """A tutor reads only their own caseload; a coordinator any tutor's."""
+    if actor.role is Role.TUTOR and tutor_id != actor.id:
+        deny(
             session=session,
             actor=actor,
-            action="denied",
-            entity="operation",
-            entity_id=operation,
+            operation="tutoring.caseload.other",
+            entity="user",
+            entity_id=tutor_id,
         )
-    raise PermissionDenied(operation)
+
+
+def may_follow(actor: Actor, *, centre_tutor_id: int | None, person_tutor_id: int | None) -> bool:
+    """Whether ``actor`` may record an internship's attendance and checks: a coordinator, or the
+    tutor who follows the person (the internship's centre tutor or the person's own tutor)."""
+    if actor.role is Role.COORDINATOR:
+        return True
+    return actor.role is Role.TUTOR and actor.id in (centre_tutor_id, person_tutor_id)
+
+
+def referred_by(person_referral_partner_id: int | None, *, org_id: int) -> bool:
+    """A partner organisation sees and nominates only the people it referred."""
+    return person_referral_partner_id is not None and person_referral_partner_id == org_id
 
 
 def deny_page(*, session: Session, actor: Actor, page: str) -> None:

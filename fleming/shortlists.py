@@ -27,14 +27,12 @@ from sqlalchemy.orm import Session, aliased
 
 from fleming import audit, matching
 from fleming.actor import Actor
-from fleming.companies import OPEN_VACANCY
-from fleming.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from fleming.errors import Conflict, NotFound, ValidationError
 from fleming.models import (
     Consent,
     ConsentPurpose,
     PartnerOrganisation,
     Person,
-    Role,
     ShortlistEntry,
     ShortlistOrigin,
     ShortlistShare,
@@ -45,7 +43,7 @@ from fleming.models import (
     VacancyStatus,
     utcnow,
 )
-from fleming.permissions import authorize
+from fleming.permissions import authorize, require_own_person
 from fleming.validators import optional_text
 
 S = ShortlistStage
@@ -167,13 +165,6 @@ def _entry(session: Session, entry_id: int) -> ShortlistEntry:
     return entry
 
 
-def _deny(session: Session, actor: Actor, operation: str) -> None:
-    audit.record_out_of_band(
-        session=session, actor=actor, action="denied", entity="operation", entity_id=operation
-    )
-    raise PermissionDenied(operation)
-
-
 # --------------------------------------------------------------------------- services
 def add(
     *,
@@ -195,9 +186,13 @@ def add(
     person = session.get(Person, person_id)
     if person is None or person.anonymised_at is not None:
         raise NotFound(person_id)
-    if actor.role is Role.TUTOR and person.tutor_id != actor.id:
-        _deny(session, actor, "shortlists.add.not_own_person")
-    if vacancy.status not in OPEN_VACANCY:
+    require_own_person(
+        session=session,
+        actor=actor,
+        person_tutor_id=person.tutor_id,
+        operation="shortlists.add.not_own_person",
+    )
+    if vacancy.status not in VacancyStatus.RECRUITING:
         raise ValidationError("vacancy_id", "shortlists.error.vacancy_not_open")
     listed = session.scalar(
         select(ShortlistEntry.id).where(

@@ -14,24 +14,22 @@ from sqlalchemy.orm import Session
 
 from fleming import audit, validators
 from fleming.actor import Actor
-from fleming.errors import NotFound, PermissionDenied, ValidationError, ValidationErrors
+from fleming.errors import NotFound, ValidationError, ValidationErrors
 from fleming.models import (
     ActivityStatus,
     MeetingKind,
     PathActivity,
     Person,
     PersonStatus,
-    Role,
     ServicePact,
     Setting,
     TutoringMeeting,
     User,
 )
-from fleming.permissions import authorize
+from fleming.permissions import authorize, require_own_caseload
 
 NOT_SEEN_DAYS_KEY = "tutoring.not_seen_days"
 NOT_SEEN_DAYS_DEFAULT = 30
-OPEN_STATUSES = (PersonStatus.INTAKE, PersonStatus.ACTIVE, PersonStatus.INTERNSHIP)
 
 
 @dataclass(frozen=True)
@@ -189,8 +187,7 @@ def caseload(
     authorize(session=session, actor=actor, operation="tutoring.caseload")
     today = today or date.today()
     tutor_id = tutor_id or actor.id
-    if actor.role is Role.TUTOR and tutor_id != actor.id:
-        raise PermissionDenied("tutoring.caseload.other")
+    require_own_caseload(session=session, actor=actor, tutor_id=tutor_id)
     days = not_seen_days(session=session)
     cutoff = today - timedelta(days=days)
     # Per-person correlated subqueries over the tutor's own people, each served by an index
@@ -225,7 +222,7 @@ def caseload(
         )
         .where(
             Person.tutor_id == tutor_id,
-            Person.status.in_(OPEN_STATUSES),
+            Person.status.in_(PersonStatus.OPEN_CASE),
             Person.anonymised_at.is_(None),
         )
         .subquery()

@@ -24,7 +24,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from fleming import audit, esco
 from fleming.actor import Actor
-from fleming.companies import OPEN_VACANCY, has_valid_convention, municipality_name
+from fleming.companies import has_valid_convention, municipality_name
 from fleming.errors import Conflict, NotFound, ValidationError, ValidationErrors
 from fleming.i18n import enum_label, translate
 from fleming.models import (
@@ -394,7 +394,7 @@ def update(
     values = _clean(session, data)
     company = values.pop("_company")
     requirements = values.pop("requirements")
-    if vacancy.status in OPEN_VACANCY and (
+    if vacancy.status in VacancyStatus.RECRUITING and (
         values["kind"] != vacancy.kind or values["company_id"] != vacancy.company_id
     ):
         _convention_check(session, company, values["kind"], today)

@@ -836,7 +836,7 @@ def enrol(
         errors.append(ValidationError("enrolled_on", "validators.date.future"))
     if edition.end_date < today:
         errors.append(ValidationError("edition_id", "workshops.error.edition_over"))
-    if person.status in (PersonStatus.CLOSED, PersonStatus.HIRED):
+    if person.status in PersonStatus.ENDED:
         errors.append(ValidationError("person_id", "workshops.error.not_on_path"))
     elif (
         session.scalar(

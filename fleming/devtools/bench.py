@@ -49,7 +49,7 @@ from sqlalchemy.orm import Session
 from fleming import kpi, matching, people, reference
 from fleming.actor import Actor
 from fleming.devtools import demo, matching_reference
-from fleming.models import Person, Role, User, Vacancy
+from fleming.models import Person, Role, User, Vacancy, VacancyStatus
 
 # targets of the issue
 RANK_MS = 50.0
@@ -213,7 +213,7 @@ def bench_matching(
         ids = list(
             session.scalars(
                 select(Vacancy.id)
-                .order_by(Vacancy.status.in_(list(matching.OPEN_STATUSES)).desc())
+                .order_by(Vacancy.status.in_(VacancyStatus.RECRUITING).desc())
                 .order_by(Vacancy.created_on.desc(), Vacancy.id.desc())
                 .limit(n_vacancies)
             )

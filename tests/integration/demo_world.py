@@ -22,7 +22,6 @@ from fleming import (
     auth,
     companies,
     competences,
-    demo,
     internships,
     matching,
     paths,
@@ -33,6 +32,7 @@ from fleming import (
 )
 from fleming.actor import Actor
 from fleming.db import get_engine, unit_of_work
+from fleming.devtools import demo
 from fleming.kpi import KpiFilters
 from fleming.models import (
     CefrLevel,

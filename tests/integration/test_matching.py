@@ -338,7 +338,7 @@ def test_exporting_a_ranking_is_audited(engine, world):
 def test_vacancy_choices_filter_in_sql(engine, world):
     with unit_of_work(engine) as s:
         open_ = matching.vacancy_choices(
-            session=s, actor=world.tutor, statuses=list(matching.OPEN_STATUSES)
+            session=s, actor=world.tutor, statuses=list(VacancyStatus.RECRUITING)
         )
         none = matching.vacancy_choices(
             session=s, actor=world.tutor, statuses=[VacancyStatus.FILLED]

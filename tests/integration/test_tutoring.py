@@ -150,6 +150,13 @@ def test_a_tutor_sees_only_their_own_caseload(engine, w, caseload_people):
             tutoring.caseload(session=session, actor=w.tutor, tutor_id=w.tutor2.id)
         other = tutoring.caseload(session=session, actor=w.coordinator, tutor_id=w.tutor2.id)
     assert len(other.rows) == 1
+    with unit_of_work(engine) as s:  # the refusal is in the audit log, like every other one
+        denied = s.execute(
+            select(AuditEntry.actor_id, AuditEntry.entity, AuditEntry.entity_id).where(
+                AuditEntry.action == "denied"
+            )
+        ).all()
+    assert denied == [(w.tutor.id, "user", str(w.tutor2.id))]
 
 
 @pytest.mark.parametrize("who", ["partner", "admin"])
