@@ -1,7 +1,8 @@
 """Shared fixtures: a migrated database per backend, cleaned between tests.
 
 Integration tests take the ``engine`` fixture and run on SQLite and, when
-``FLEMING_TEST_POSTGRES_URL`` is set, on PostgreSQL too.
+``FLEMING_TEST_POSTGRES_URL`` is set, on PostgreSQL too (under pytest-xdist, on a database of each
+worker's own: see ``_worker_postgres_url``).
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if E2E_DIR in Path(str(item.path)).parents:
             item.add_marker(pytest.mark.e2e)
+            # under pytest-xdist (`-n`, on by default) every browser test runs in one worker,
+            # against one Streamlit server, while the other workers run the rest
+            item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
 @pytest.hookimpl(wrapper=True)
@@ -53,17 +57,40 @@ def _backends() -> list:
     return [pytest.param("sqlite", id="sqlite"), pytest.param("postgresql", id="postgresql")]
 
 
+def _worker_postgres_url() -> str:
+    """``FLEMING_TEST_POSTGRES_URL``, or under pytest-xdist a database of this worker's own beside
+    it (``<name>_gw0``, ``<name>_gw1``...), created on the same server when missing."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker:
+        return POSTGRES_URL
+    base = make_url(POSTGRES_URL)
+    url = base.set(database=f"{base.database}_{worker}")
+    admin = create_engine(base.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}
+        )
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+    admin.dispose()
+    return url.render_as_string(hide_password=False)
+
+
 def _fresh_url(backend: str, tmp_dir: Path) -> str:
     from fleming.db import make_engine
 
     if backend == "sqlite":
         return f"sqlite:///{tmp_dir / 'test.sqlite'}"
-    engine = make_engine(POSTGRES_URL)
+    pg_url = _worker_postgres_url()
+    engine = make_engine(pg_url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
-    return POSTGRES_URL
+    return pg_url
 
 
 @pytest.fixture(scope="session", params=_backends())

@@ -110,6 +110,7 @@ def pytest_collection_modifyitems(config, items):
 
 
 _reports: list[str] = []
+REPORT = "e2e_report"
 
 
 def report(line: str) -> None:
@@ -117,9 +118,22 @@ def report(line: str) -> None:
     _reports.append(line)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """The figures travel with the test's report (under pytest-xdist they are measured in a
+    worker and printed by the controller)."""
+    rep = yield
+    while _reports:
+        rep.user_properties.append((REPORT, _reports.pop(0)))
+    return rep
+
+
 def pytest_terminal_summary(terminalreporter):
-    for line in _reports:
-        terminalreporter.write_line(line)
+    for reports in terminalreporter.stats.values():
+        for rep in reports:
+            for name, line in getattr(rep, "user_properties", ()):
+                if name == REPORT:
+                    terminalreporter.write_line(line)
     if _shots_dir is not None and any(_shots_dir.glob("*.png")):
         terminalreporter.write_line(f"e2e screenshots: {_shots_dir}")
 
