@@ -226,6 +226,9 @@ excluded = ranking.excluded
 mine_col = t("matching.col.mine")
 
 
+REOPEN_KEY = "matching_reopen_explanation"
+
+
 def add_button(person_id: int, tutor_id, key: str) -> None:
     """The "add to the shortlist" button, when this actor may add this person now."""
     if person_id in listed:
@@ -251,6 +254,8 @@ def add_button(person_id: int, tutor_id, key: str) -> None:
                 show_error(exc)
         else:
             st.toast(t("matching.added"))
+            # the button sits in the person's explanation: it stays open across the rerun
+            st.session_state[REOPEN_KEY] = person_id
             st.rerun()
 
 
@@ -332,9 +337,11 @@ if tab_rank.open:  # lazy: only the open tab runs
                 star = "★ " if o else ""
                 head = f"#{e.rank} {star}{plain(e.name)} — {mv.score_text(e.score)}/{mv.SCORE_MAX}"
                 # lazy: an explanation's content runs only while it is open
-                explanation = st.expander(
-                    head, key=f"matching_explain_{e.person_id}", on_change="rerun"
-                )
+                explain_key = f"matching_explain_{e.person_id}"
+                if st.session_state.get(REOPEN_KEY) == e.person_id:
+                    del st.session_state[REOPEN_KEY]
+                    st.session_state[explain_key] = True  # set before the rerun draws it
+                explanation = st.expander(head, key=explain_key, on_change="rerun")
                 if explanation.open:
                     with explanation:
                         st.dataframe(mv.terms_frame(e.terms), hide_index=True, width="stretch")

@@ -9,6 +9,8 @@ not as a whole-frame failure.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
@@ -17,7 +19,10 @@ from fleming.models import CompetenceArea, RatingSource
 
 AREAS = [a.value for a in CompetenceArea]
 SOURCES = [s.value for s in RatingSource]
-LEVEL_RANGE = {"ge": 0, "le": 3}  # fleming.competences.LEVELS (a unit test keeps them equal)
+LEVEL_RANGE: dict[str, Any] = {
+    "ge": 0,
+    "le": 3,
+}  # fleming.competences.LEVELS (a unit test keeps them equal)
 
 
 class EscoSkillsSchema(pa.DataFrameModel):

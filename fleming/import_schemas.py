@@ -9,6 +9,8 @@ reported once, with the schema's message, and is not validated again.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandera.pandas as pa
 from pandera.typing import Series
 
@@ -33,7 +35,7 @@ VAT_CHARACTERS = r"^\s*(?:[Ii][Tt])?[0-9 .\-]+\s*$"
 EMPLOYEES_PATTERN = r"^\s*[0-9]+\s*$"
 
 
-def _text(column: str, **checks: object) -> object:
+def _text(column: str, **checks: Any) -> Any:
     required = column in COMPANY_IMPORT_REQUIRED
     return pa.Field(
         nullable=not required,

@@ -7,20 +7,22 @@ is not the same as 0%); months are timestamps of the first day of the month.
 
 from __future__ import annotations
 
+from typing import Any, TypeAlias
+
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
 from fleming.models import CompetenceArea, ContractType, Sex
 
-Int = pd.Int64Dtype
+Int: TypeAlias = pd.Int64Dtype
 
 
-def _count(**kw) -> object:
+def _count(**kw: Any) -> Any:
     return pa.Field(ge=0, **kw)
 
 
-def _rate(**kw) -> object:
+def _rate(**kw: Any) -> Any:
     return pa.Field(ge=0, le=1, nullable=True, **kw)
 
 

@@ -31,7 +31,7 @@ import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -95,8 +95,8 @@ class WideDateTime(pandas_engine.DateTime):
 
 
 # Types of the columns (pandas dtypes, see the table in the module docstring).
-Int = pd.Int64Dtype
-Bool = pd.BooleanDtype
+Int: TypeAlias = pd.Int64Dtype
+Bool: TypeAlias = pd.BooleanDtype
 Text = str
 Timestamp = WideDateTime
 Float = float

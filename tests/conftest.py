@@ -1,7 +1,8 @@
 """Shared fixtures: a migrated database per backend, cleaned between tests.
 
 Integration tests take the ``engine`` fixture and run on SQLite and, when
-``FLEMING_TEST_POSTGRES_URL`` is set, on PostgreSQL too.
+``FLEMING_TEST_POSTGRES_URL`` is set, on PostgreSQL too (under pytest-xdist, on a database of each
+worker's own: see ``_worker_postgres_url``).
 """
 
 from __future__ import annotations
@@ -37,20 +38,45 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if E2E_DIR in Path(str(item.path)).parents:
             item.add_marker(pytest.mark.e2e)
+            # under pytest-xdist (`-n`, on by default) every browser test runs in one worker,
+            # against one Streamlit server, while the other workers run the rest
+            item.add_marker(pytest.mark.xdist_group("e2e"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A skip is reported by its reason alone, so the summary has one line per reason ("SKIPPED
+    [268] tests: FLEMING_TEST_POSTGRES_URL is not set...") and not one per skipped test."""
+    report = yield
+    if report.skipped and isinstance(report.longrepr, tuple) and not hasattr(report, "wasxfail"):
+        report.longrepr = ("tests", None, report.longrepr[2])
+    return report
 
 
 def _backends() -> list:
-    params = [pytest.param("sqlite", id="sqlite")]
-    params.append(
-        pytest.param(
-            "postgresql",
-            id="postgresql",
-            marks=pytest.mark.skipif(
-                not POSTGRES_URL, reason="FLEMING_TEST_POSTGRES_URL is not set"
-            ),
+    return [pytest.param("sqlite", id="sqlite"), pytest.param("postgresql", id="postgresql")]
+
+
+def _worker_postgres_url() -> str:
+    """``FLEMING_TEST_POSTGRES_URL``, or under pytest-xdist a database of this worker's own beside
+    it (``<name>_gw0``, ``<name>_gw1``...), created on the same server when missing."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker:
+        return POSTGRES_URL
+    base = make_url(POSTGRES_URL)
+    url = base.set(database=f"{base.database}_{worker}")
+    admin = create_engine(base.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database}
         )
-    )
-    return params
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{url.database}"'))
+    admin.dispose()
+    return url.render_as_string(hide_password=False)
 
 
 def _fresh_url(backend: str, tmp_dir: Path) -> str:
@@ -58,17 +84,21 @@ def _fresh_url(backend: str, tmp_dir: Path) -> str:
 
     if backend == "sqlite":
         return f"sqlite:///{tmp_dir / 'test.sqlite'}"
-    engine = make_engine(POSTGRES_URL)
+    pg_url = _worker_postgres_url()
+    engine = make_engine(pg_url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     engine.dispose()
-    return POSTGRES_URL
+    return pg_url
 
 
 @pytest.fixture(scope="session", params=_backends())
 def migrated_url(request, tmp_path_factory) -> str:
     """A database migrated to head with the reference data, once per backend per test run."""
+    if request.param == "postgresql" and not POSTGRES_URL:
+        # skipped here, not by a mark on the parameter: the summary is one line, not one per test
+        pytest.skip("FLEMING_TEST_POSTGRES_URL is not set: the PostgreSQL leg is skipped")
     from fleming.db import get_engine, migrate, unit_of_work
     from fleming.reference import seed_reference_data
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from tests.app.helpers import login_as
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "app.py")
@@ -33,11 +36,41 @@ def demo_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture
+def own_demo(demo_url, tmp_path, monkeypatch) -> str:
+    """A private copy of the demo database, the app pointed at it: for tests that write."""
+    target = tmp_path / "own_demo.sqlite"
+    # the backup API, not a file copy: the demo database is in WAL mode
+    with (
+        sqlite3.connect(demo_url.removeprefix("sqlite:///")) as src,
+        sqlite3.connect(target) as dst,
+    ):
+        src.backup(dst)
+    url = f"sqlite:///{target}"
+    monkeypatch.setenv("FLEMING_DATABASE_URL", url)
+    return url
+
+
+@pytest.fixture
 def app(demo_url, monkeypatch) -> Callable[[], AppTest]:
     """A factory of fresh AppTests of app.py on the demo database (a fresh browser each)."""
     monkeypatch.setenv("FLEMING_DATABASE_URL", demo_url)
 
     def make() -> AppTest:
         return AppTest.from_file(APP, default_timeout=TIMEOUT)
+
+    return make
+
+
+@pytest.fixture
+def open_page(own_demo) -> Callable[..., AppTest]:
+    """A factory: log in (as a tutor by default) on the private demo copy and open a page."""
+
+    def make(page: str, username: str = "tutor", query: dict | None = None, lang: str = "it"):
+        at = login_as(AppTest.from_file(APP, default_timeout=TIMEOUT), username)
+        at.session_state["lang"] = lang
+        at.run()
+        if query:
+            at.query_params.update({k: str(v) for k, v in query.items()})
+        return at.switch_page(f"app_pages/{page}").run()
 
     return make

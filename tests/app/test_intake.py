@@ -20,10 +20,7 @@ from fleming.models import (
     ReferralSource,
     Sex,
 )
-from tests.app import people_fixtures
 from tests.app.people_fixtures import button, count, errors
-
-own_demo, open_page = people_fixtures.own_demo, people_fixtures.open_page  # fixtures
 
 TODAY = date.today()
 CODE = tax_code("Zanardelli", "Ottavia", date(1988, 4, 12), "F", "F205")

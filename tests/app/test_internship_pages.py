@@ -4,7 +4,6 @@ and who sees which forms."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, timedelta
 
 import pytest
@@ -12,7 +11,6 @@ from sqlalchemy import func, select, update
 from streamlit.testing.v1 import AppTest
 
 from fleming import internships, overview
-from fleming.actor import Actor
 from fleming.db import get_engine, unit_of_work
 from fleming.i18n import translate
 from fleming.internships import end_after_months
@@ -37,6 +35,7 @@ from fleming.models import (
     VacancyKind,
     VacancyStatus,
 )
+from tests.actors import actor_of
 from tests.app.conftest import APP, TIMEOUT
 from tests.app.helpers import login_as
 
@@ -44,26 +43,6 @@ PAGE = "app_pages/internship.py"
 LIST_PAGE = "app_pages/internships.py"
 CURRENT = "fleming_internship_id"
 TODAY = date.today()
-
-
-@pytest.fixture
-def own_demo(demo_url, tmp_path, monkeypatch) -> str:
-    """A private copy of the demo database: these journeys write to it."""
-    target = tmp_path / "internships.sqlite"
-    with (
-        sqlite3.connect(demo_url.removeprefix("sqlite:///")) as src,
-        sqlite3.connect(target) as dst,
-    ):
-        src.backup(dst)
-    url = f"sqlite:///{target}"
-    monkeypatch.setenv("FLEMING_DATABASE_URL", url)
-    return url
-
-
-def _actor(url: str, username: str) -> Actor:
-    with unit_of_work(get_engine(url)) as s:
-        u = s.scalars(select(User).where(User.username == username)).one()
-        return Actor(id=u.id, username=u.username, full_name=u.full_name, role=u.role)
 
 
 def _open(username: str, internship_id: int | None = None) -> AppTest:
@@ -121,7 +100,7 @@ def _free_person(url: str, *, disadvantaged: bool = False) -> int:
 
 def _host(url: str, *, convention: bool = True, free: bool = True) -> int:
     """A company with a convention for the next 7 months (or none at all), with room (or full)."""
-    actor = _actor(url, "coordinatore")
+    actor = actor_of(url, "coordinatore")
     with unit_of_work(get_engine(url)) as s:
         options = internships.company_options(session=s, actor=actor, limit=500)
         for o in options:
@@ -204,7 +183,7 @@ def _selected_entry(url: str) -> int:
 
 
 def test_start_from_a_selected_entry(own_demo):
-    coordinator = _actor(own_demo, "coordinatore")
+    coordinator = actor_of(own_demo, "coordinatore")
     entry_id = _selected_entry(own_demo)
     with unit_of_work(get_engine(own_demo)) as s:
         entries = internships.selectable_entries(session=s, actor=coordinator)
@@ -365,7 +344,7 @@ def _running(url: str, *, started_days_ago: int = 40) -> int:
 
 def test_outcome_form_hire(own_demo):
     iid = _running(own_demo)
-    coordinator = _actor(own_demo, "coordinatore")
+    coordinator = actor_of(own_demo, "coordinatore")
     with unit_of_work(get_engine(own_demo)) as s:
         before = overview.centre(session=s, actor=coordinator)
         person_id = s.get(Internship, iid).person_id
@@ -476,7 +455,7 @@ def test_list_page_shows_the_running_internships(own_demo):
     at = login_as(AppTest.from_file(APP, default_timeout=TIMEOUT), "coordinatore").run()
     at.switch_page(LIST_PAGE).run()
     assert not at.exception and not _errors(at)
-    coordinator = _actor(own_demo, "coordinatore")
+    coordinator = actor_of(own_demo, "coordinatore")
     with unit_of_work(get_engine(own_demo)) as s:
         n = internships.counts(session=s, actor=coordinator)
     assert [m.value for m in at.metric][:3] == [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 
 import pytest
@@ -25,25 +24,11 @@ from fleming.models import (
     User,
 )
 from fleming.ui.context import ACTOR_KEY
+from tests.actors import actor_of
 from tests.app.conftest import APP, TIMEOUT
 from tests.app.helpers import login_as
 
 PAGE = "app_pages/matching.py"
-
-
-@pytest.fixture
-def own_demo(demo_url, tmp_path, monkeypatch) -> str:
-    """A private copy of the demo database: these journeys write to it."""
-    target = tmp_path / "matching.sqlite"
-    # the backup API, not a file copy: the demo database is in WAL mode
-    with (
-        sqlite3.connect(demo_url.removeprefix("sqlite:///")) as src,
-        sqlite3.connect(target) as dst,
-    ):
-        src.backup(dst)
-    url = f"sqlite:///{target}"
-    monkeypatch.setenv("FLEMING_DATABASE_URL", url)
-    return url
 
 
 def _open(username: str) -> AppTest:
@@ -54,16 +39,10 @@ def _open(username: str) -> AppTest:
     return at
 
 
-def _actor(url: str, username: str) -> Actor:
-    with unit_of_work(get_engine(url)) as s:
-        u = s.scalars(select(User).where(User.username == username)).one()
-        return Actor(id=u.id, username=u.username, full_name=u.full_name, role=u.role)
-
-
 def _selected_ranking(url: str, at: AppTest, username: str):
     vacancy_id = at.selectbox(key="matching_vacancy_it").value
     with unit_of_work(get_engine(url)) as s:
-        return matching.rank_people(session=s, actor=_actor(url, username), vacancy_id=vacancy_id)
+        return matching.rank_people(session=s, actor=actor_of(url, username), vacancy_id=vacancy_id)
 
 
 def _table(at: AppTest, column: str):
@@ -230,7 +209,7 @@ def test_coordinator_adds_moves_and_shares(own_demo):
 
 def test_tutor_reads_with_own_people_highlighted(own_demo):
     at = _open("tutor")
-    tutor = _actor(own_demo, "tutor")
+    tutor = actor_of(own_demo, "tutor")
     ranking = _selected_ranking(own_demo, at, "tutor")
     table = _table(at, "Da dove viene il punteggio")
     top = ranking.eligible.head(10)
@@ -274,7 +253,7 @@ def _panel(person_id: int) -> None:
 
 
 def test_vacancies_for_person_panel(own_demo):
-    coordinator = _actor(own_demo, "coordinatore")
+    coordinator = actor_of(own_demo, "coordinatore")
     with unit_of_work(get_engine(own_demo)) as s:
         result = None
         for pid in s.scalars(select(Person.id).where(Person.status == "active").limit(30)):

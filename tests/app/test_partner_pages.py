@@ -5,7 +5,6 @@ revoking a share."""
 from __future__ import annotations
 
 import re
-import sqlite3
 from datetime import date
 
 import pytest
@@ -37,20 +36,6 @@ from tests.app.conftest import APP, TIMEOUT
 from tests.app.helpers import login_as, submit_login
 
 CURRENT_VACANCY = "current_vacancy_id"
-
-
-@pytest.fixture
-def own_demo(demo_url, tmp_path, monkeypatch) -> str:
-    """A private copy of the demo database: these journeys write to it."""
-    target = tmp_path / "partners.sqlite"
-    with (
-        sqlite3.connect(demo_url.removeprefix("sqlite:///")) as src,
-        sqlite3.connect(target) as dst,
-    ):
-        src.backup(dst)
-    url = f"sqlite:///{target}"
-    monkeypatch.setenv("FLEMING_DATABASE_URL", url)
-    return url
 
 
 @pytest.fixture

@@ -8,10 +8,7 @@ from sqlalchemy import func, select
 
 from fleming.db import get_engine, unit_of_work
 from fleming.models import Person, PersonStatus, User
-from tests.app import people_fixtures
 from tests.app.people_fixtures import button, errors
-
-own_demo, open_page = people_fixtures.own_demo, people_fixtures.open_page  # fixtures
 
 
 def shown_total(at) -> int:

@@ -24,10 +24,8 @@ from fleming.models import (
     TutoringMeeting,
     WorkshopEnrolment,
 )
-from tests.app import people_fixtures
 from tests.app.people_fixtures import button, count, errors
 
-own_demo, open_page = people_fixtures.own_demo, people_fixtures.open_page  # fixtures
 TODAY = date.today()
 
 

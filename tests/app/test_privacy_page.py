@@ -18,11 +18,9 @@ from fleming.db import get_engine, unit_of_work
 from fleming.errors import PermissionDenied
 from fleming.models import AuditEntry, Person, PersonStatus, Role
 from fleming.ui.context import ACTOR_KEY
-from tests.app import people_fixtures
 from tests.app.conftest import ROOT, TIMEOUT
 from tests.app.people_fixtures import button, errors
 
-own_demo, open_page = people_fixtures.own_demo, people_fixtures.open_page  # fixtures
 PAGE = "privacy.py"
 
 

@@ -17,10 +17,7 @@ from fleming.auth import actor_from_user
 from fleming.db import get_engine, unit_of_work
 from fleming.models import Company, Person, PersonStatus, User
 from fleming.ui.text import plain
-from tests.app import people_fixtures
 from tests.app.people_fixtures import errors
-
-own_demo, open_page = people_fixtures.own_demo, people_fixtures.open_page  # fixtures
 
 SCRIPT = "<script>alert(1)</script>"
 BOLD = "**Grassetto**"

@@ -21,10 +21,8 @@ from fleming.models import (
     WorkshopEnrolment,
     WorkshopSession,
 )
-from tests.app import people_fixtures
 from tests.app.people_fixtures import button, count, errors
 
-own_demo = people_fixtures.own_demo  # fixture
 TODAY = date.today()
 MONDAY = TODAY - timedelta(days=TODAY.weekday())
 

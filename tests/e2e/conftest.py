@@ -53,13 +53,16 @@ LOCK_USER, LOCK_PASSWORD = "e2e.blocco", "password-e2e-blocco"
 # iframe) reports: each makes the server start one more run a moment later (see ``settle``).
 _RUN_TRACKER = """
 (() => {
-  const s = window.__fleming = {busy: false, done: 0, seen: 0, values: 0, valuePending: false};
+  const s = window.__fleming = {
+    busy: false, done: 0, seen: 0, values: 0, valuePending: false, last: performance.now(),
+  };
   const varint = (b, i) => {
     let v = 0, k = 0, x;
     do { x = b[i++]; v += (x & 0x7f) * 2 ** k; k += 7; } while (x & 0x80);
     return [v, i];
   };
   const inspect = (data) => {
+    s.last = performance.now();
     if (!(data instanceof ArrayBuffer)) return;
     const b = new Uint8Array(data);
     let i = 0;
@@ -88,6 +91,7 @@ _RUN_TRACKER = """
     if (event.data && event.data.type === 'streamlit:setComponentValue') {
       s.values++;
       s.valuePending = true;
+      s.last = performance.now();
     }
   });
 })();
@@ -106,6 +110,7 @@ def pytest_collection_modifyitems(config, items):
 
 
 _reports: list[str] = []
+REPORT = "e2e_report"
 
 
 def report(line: str) -> None:
@@ -113,9 +118,22 @@ def report(line: str) -> None:
     _reports.append(line)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """The figures travel with the test's report (under pytest-xdist they are measured in a
+    worker and printed by the controller)."""
+    rep = yield
+    while _reports:
+        rep.user_properties.append((REPORT, _reports.pop(0)))
+    return rep
+
+
 def pytest_terminal_summary(terminalreporter):
-    for line in _reports:
-        terminalreporter.write_line(line)
+    for reports in terminalreporter.stats.values():
+        for rep in reports:
+            for name, line in getattr(rep, "user_properties", ()):
+                if name == REPORT:
+                    terminalreporter.write_line(line)
     if _shots_dir is not None and any(_shots_dir.glob("*.png")):
         terminalreporter.write_line(f"e2e screenshots: {_shots_dir}")
 
@@ -256,21 +274,19 @@ def settle(page, values_before: int) -> None:
 
     A page load (the component reads the cookie) and a successful login (it writes the cookie)
     end with one or two such values, each starting one more run; a click made before that run
-    would be lost in it. So: wait for a new value and its run, then make sure nothing more
-    arrives for ``QUIET_MS``.
+    would be lost in it. So: wait for a new value and its run, then for the page to be quiet: no
+    run under way, no value waiting for its run, and no message from the server or the component
+    for ``QUIET_MS`` (a condition on the page's own state, checked in the page; not a sleep).
     """
     page.wait_for_function(
         "(n) => window.__fleming.values > n && !window.__fleming.valuePending", arg=values_before
     )
+    page.wait_for_function(
+        """(quiet) => { const s = window.__fleming;
+             return !s.busy && !s.valuePending && performance.now() - s.last > quiet; }""",
+        arg=QUIET_MS,
+    )
     _idle(page)
-    state = "() => [window.__fleming.values, window.__fleming.done]"
-    while True:
-        before = page.evaluate(state)
-        page.wait_for_timeout(QUIET_MS)
-        if page.evaluate(state) == before and not page.evaluate("window.__fleming.busy"):
-            break
-        page.wait_for_function("() => !window.__fleming.valuePending")
-        _idle(page)
 
 
 def goto(page, url: str) -> None:
@@ -364,14 +380,13 @@ def tick(page, label: str | re.Pattern) -> None:
     expect(box).to_be_checked()
 
 
-def edit_grid(page, grid, row: int, column: int, value: str, *, choose: bool = False) -> None:
-    """Edit one cell of an editable table (``st.data_editor``) with the keyboard, as a user can:
-    click the first cell, move with the arrow keys, Enter to edit, then choose ``value`` in the
-    cell's list (``choose``) or type it."""
+def open_cell(page, grid, row: int, column: int):
+    """Open the editor of one cell of an editable table (``st.data_editor``) with the keyboard, as
+    a screen-reader user can: focus the first cell of the grid's accessible table (the canvas has
+    one behind it, a ``gridcell`` per visible cell), move with the arrow keys, press Enter.
+    Returns the editor overlay."""
     grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    header = 35  # px: Streamlit's header row
-    page.mouse.click(box["x"] + 12, box["y"] + header + 17)
+    grid.locator('[role="gridcell"]').first.focus()
     for _ in range(column):
         page.keyboard.press("ArrowRight")
     for _ in range(row):
@@ -379,6 +394,13 @@ def edit_grid(page, grid, row: int, column: int, value: str, *, choose: bool = F
     page.keyboard.press("Enter")
     overlay = page.locator('[id^="gdg-overlay-"]')
     expect(overlay).to_be_visible()
+    return overlay
+
+
+def edit_grid(page, grid, row: int, column: int, value: str, *, choose: bool = False) -> None:
+    """Edit one cell (see ``open_cell``): choose ``value`` in the cell's list (``choose``) or type
+    it."""
+    overlay = open_cell(page, grid, row, column)
     if choose:
         page.get_by_role("option", name=value, exact=True).click()
     else:

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.e2e.conftest import go, login, shot, wait_idle
+from tests.e2e.conftest import go, login, open_cell, shot, wait_idle
 
 FIGURES = ("Tirocini avviati", "Tirocini conclusi", "Assunzioni")
 SLOW = 120_000  # ms: a long journey of reruns, on shared CI machines
@@ -128,14 +128,12 @@ def test_coordinator_takes_a_selected_person_into_an_internship_and_closes_it_as
     wait_idle(page)
     grid = page.locator('[data-testid="stDataFrame"]').filter(visible=True).first
     expect(grid).to_be_visible(timeout=SLOW)
-    page.wait_for_timeout(1000)  # the grid lays out its canvas after it appears
-    box = grid.bounding_box()
-    page.mouse.dblclick(box["x"] + box["width"] * 0.45, box["y"] + 35 + 17)
-    cell = page.locator("input.gdg-input, textarea.gdg-input").first  # the grid's cell editor
-    cell.wait_for(state="visible")
+    overlay = open_cell(page, grid, row=0, column=1)  # the first month's attendance
+    cell = overlay.locator("input, textarea").first  # the grid's cell editor
     cell.fill("92")
     cell.press("Enter")
-    page.wait_for_timeout(500)
+    expect(overlay).to_have_count(0)
+    expect(grid.locator('[role="gridcell"]').filter(has_text="92").first).to_be_attached()
     page.get_by_role("button", name="Salva le presenze").click()
     wait_idle(page)
     expect(page.get_by_text("Presenze salvate: mesi modificati 1.")).to_be_visible(timeout=SLOW)

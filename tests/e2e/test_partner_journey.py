@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import re
 
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from fleming.models import Role
 from fleming.ui.nav import PAGES, pages_for
-from tests.e2e.conftest import go, login, shot, visit, wait_idle
+from tests.e2e.conftest import go, login, shot, visit, wait_idle, wait_rendered
 
 MOTIVATION = "Ha fatto la stagione in cucina l'anno scorso ed è puntuale e motivata."
 
@@ -41,27 +40,20 @@ def _secrets_of_shared_lists(url: str) -> list[str]:
 
 
 def _pick_first_person(page) -> None:
-    """Choose the first person offered (nobody is preselected). The box sits below the fold of the
-    just-opened nomination; a list opened while the page still scrolls can close again at once,
-    so it is scrolled into view first and opened again if it closed."""
+    """Choose the first person offered (nobody is preselected). The box sits below the fold of
+    the just-opened nomination: it is scrolled into view and the page left to finish its run
+    before the list is opened, so no redraw closes the list under the click."""
     box = page.get_by_role("combobox", name="Persona", exact=True)
     listbox = page.get_by_role("listbox")
-    for attempt in range(5):
-        expect(box).to_be_visible()
-        box.scroll_into_view_if_needed()
-        box.click()
-        if not listbox.count():
-            page.keyboard.press("ArrowDown")
-        try:
-            listbox.get_by_role("option").first.click(timeout=3_000)
-            expect(listbox).to_have_count(0)
-            expect(box).not_to_have_value("")
-            break
-        except (AssertionError, PlaywrightTimeout):
-            if attempt == 4:
-                raise
-            page.keyboard.press("Escape")
-            wait_idle(page)
+    expect(box).to_have_value("")
+    box.scroll_into_view_if_needed()
+    wait_idle(page)
+    box.click()
+    if not listbox.count():
+        page.keyboard.press("ArrowDown")  # a click does not always open a box scrolled into view
+    listbox.get_by_role("option").first.click()
+    expect(listbox).to_have_count(0)
+    expect(box).not_to_have_value("")
     wait_idle(page)
 
 
@@ -75,7 +67,7 @@ def test_partner_sees_minimised_lists_nominates_and_the_coordinator_sees_it(new_
     go(page, "Rose condivise")
     expect(page.get_by_role("heading", name="Rose condivise con il vostro ente")).to_be_visible()
     expect(page.get_by_text("Persone in rosa visibili al vostro ente").first).to_be_visible()
-    page.wait_for_timeout(500)
+    wait_rendered(page)
     shot(page, "partner_shortlists")
     text = page.locator("section.main, [data-testid='stMain']").first.inner_text()
     leaked = [v for v in _secrets_of_shared_lists(server["db"]) if v in text]
@@ -83,7 +75,7 @@ def test_partner_sees_minimised_lists_nominates_and_the_coordinator_sees_it(new_
 
     go(page, "Persone segnalate")
     expect(page.get_by_text("Persone mostrate:")).to_be_visible()
-    page.wait_for_timeout(800)
+    wait_rendered(page)
     shot(page, "partner_people")
 
     go(page, "Fabbisogni aperti")
@@ -96,7 +88,7 @@ def test_partner_sees_minimised_lists_nominates_and_the_coordinator_sees_it(new_
     done = page.get_by_text(re.compile(r"Candidatura di .* inviata al Centro"))
     expect(done).to_be_visible()
     done.scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
+    wait_rendered(page)
     shot(page, "partner_vacancies_nominated")
 
     # Staff pages typed by hand: our own refusal, nothing of the staff page.
@@ -126,16 +118,16 @@ def test_partner_sees_minimised_lists_nominates_and_the_coordinator_sees_it(new_
     go(page, "Condivisioni")
     expect(page.get_by_role("heading", name="Condivisioni con i partner")).to_be_visible()
     expect(page.get_by_role("combobox", name="Ente partner")).to_have_value("Tutti gli enti")
-    page.wait_for_timeout(1500)
+    wait_rendered(page)
     shot(page, "coordinator_shares")
     page.get_by_role("tab", name="Candidature dei partner").click()
     wait_idle(page)
-    page.wait_for_timeout(800)
+    wait_rendered(page)
     shot(page, "coordinator_shares_nominations")
     page.get_by_role("button", name="Apri nell'abbinamento").filter(visible=True).click()
     wait_idle(page)
     note = page.get_by_text(re.compile(r"candidature segnalate da un partner"))
     expect(note).to_be_visible()
     note.scroll_into_view_if_needed()
-    page.wait_for_timeout(1000)
+    wait_rendered(page)
     shot(page, "coordinator_matching_nomination")

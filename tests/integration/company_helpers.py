@@ -31,8 +31,8 @@ from fleming.models import (
     Role,
     Sex,
     Trade,
-    User,
 )
+from tests.actors import new_actor
 
 TODAY = date.today()
 _seq = itertools.count(1)
@@ -51,28 +51,15 @@ class Staff:
     partner: Actor
 
 
-def _actor(session: Session, role: Role, name: str, org: int | None = None) -> Actor:
-    user = User(
-        username=f"{role.value}{next(_seq)}",
-        full_name=name,
-        password_hash="$2b$12$" + "x" * 53,
-        role=role,
-        partner_org_id=org,
-    )
-    session.add(user)
-    session.flush()
-    return Actor(id=user.id, username=user.username, full_name=name, role=role, partner_org_id=org)
-
-
 def staff(session: Session) -> Staff:
     org = PartnerOrganisation(name=f"Associazione {next(_seq)}")
     session.add(org)
     session.flush()
     return Staff(
-        admin=_actor(session, Role.ADMIN, "Alba Admin"),
-        coordinator=_actor(session, Role.COORDINATOR, "Carla Coordinatrice"),
-        tutor=_actor(session, Role.TUTOR, "Tino Tutor"),
-        partner=_actor(session, Role.PARTNER, "Paola Partner", org.id),
+        admin=new_actor(session, Role.ADMIN, "Alba Admin"),
+        coordinator=new_actor(session, Role.COORDINATOR, "Carla Coordinatrice"),
+        tutor=new_actor(session, Role.TUTOR, "Tino Tutor"),
+        partner=new_actor(session, Role.PARTNER, "Paola Partner", org.id),
     )
 
 

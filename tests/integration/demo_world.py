@@ -16,7 +16,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from fleming import (
     auth,
@@ -108,10 +107,6 @@ class Ctx:
     kpi_filters: KpiFilters
 
 
-def _actor(session: Session, username: str) -> Actor:
-    return auth.actor_from_user(session.scalar(select(User).where(User.username == username)))
-
-
 def _new_person(session, coord, tutor, org, n: int) -> int:
     first, last = [
         ("Ottavia", "Permessi"),
@@ -150,7 +145,10 @@ def _new_person(session, coord, tutor, org, n: int) -> int:
 def build_context(engine) -> Ctx:
     demo.generate(engine, scale=SCALE, today=TODAY, reset=True)
     with unit_of_work(engine) as s:
-        actors = {Role(role): _actor(s, username) for username, role in demo.DEMO_ACCOUNTS.items()}
+        actors = {
+            Role(role): auth.get_actor(session=s, username=username)
+            for username, role in demo.DEMO_ACCOUNTS.items()
+        }
         coord, tutor, partner = (actors[r] for r in (Role.COORDINATOR, Role.TUTOR, Role.PARTNER))
         org = partner.partner_org_id
         tutor_user = s.scalar(

@@ -23,8 +23,8 @@ from fleming.models import (
     PartnerOrganisation,
     ReferralSource,
     Role,
-    User,
 )
+from tests.actors import new_actor
 
 _seq = itertools.count(1)
 TODAY = date.today()
@@ -41,30 +41,16 @@ class World:
     other_org: int
 
 
-def _actor(session: Session, role: Role, name: str, org: int | None = None) -> Actor:
-    n = next(_seq)
-    user = User(
-        username=f"{role.value}{n}",
-        full_name=name,
-        password_hash="$2b$12$" + "x" * 53,
-        role=role,
-        partner_org_id=org,
-    )
-    session.add(user)
-    session.flush()
-    return Actor(id=user.id, username=user.username, full_name=name, role=role, partner_org_id=org)
-
-
 def world(session: Session) -> World:
     orgs = [PartnerOrganisation(name=f"Associazione {next(_seq)}") for _ in range(2)]
     session.add_all(orgs)
     session.flush()
     return World(
-        tutor=_actor(session, Role.TUTOR, "Giulia Tutor"),
-        tutor2=_actor(session, Role.TUTOR, "Marco Secondo"),
-        coordinator=_actor(session, Role.COORDINATOR, "Anna Coordina"),
-        admin=_actor(session, Role.ADMIN, "Ada Admin"),
-        partner=_actor(session, Role.PARTNER, "Piero Partner", orgs[0].id),
+        tutor=new_actor(session, Role.TUTOR, "Giulia Tutor"),
+        tutor2=new_actor(session, Role.TUTOR, "Marco Secondo"),
+        coordinator=new_actor(session, Role.COORDINATOR, "Anna Coordina"),
+        admin=new_actor(session, Role.ADMIN, "Ada Admin"),
+        partner=new_actor(session, Role.PARTNER, "Piero Partner", orgs[0].id),
         partner_org=orgs[0].id,
         other_org=orgs[1].id,
     )

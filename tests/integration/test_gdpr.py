@@ -38,9 +38,11 @@ from fleming.models import (
 )
 from fleming.personal_data import KEPT, PERSONAL
 from fleming.schemas import validate_all
+from tests.actors import actor_of
 
 TODAY = date(2026, 11, 28)
 SCALE = 0.1  # 200 people, three years of the centre
+DEMO_USERNAME = {Role(role): username for username, role in demo.DEMO_ACCOUNTS.items()}
 
 
 @pytest.fixture
@@ -49,15 +51,9 @@ def demo_engine(engine):
     return engine
 
 
-def _actor(engine, role: Role):
-    with unit_of_work(engine) as s:
-        user = s.scalars(select(User).where(User.role == role).order_by(User.id)).first()
-        return actor_from_user(user)
-
-
 @pytest.fixture
 def coordinator(demo_engine):
-    return _actor(demo_engine, Role.COORDINATOR)
+    return actor_of(demo_engine, "coordinatore")
 
 
 def _ended(engine) -> list[Person]:
@@ -319,7 +315,7 @@ def test_an_open_case_a_running_internship_and_a_stale_confirmation_are_refused(
 def test_tutors_and_partners_are_refused_every_service_and_the_attempt_is_audited(
     demo_engine, role
 ):
-    actor = _actor(demo_engine, role)
+    actor = actor_of(demo_engine, DEMO_USERNAME[role])
     pid = _ended(demo_engine)[0].id
     calls = {
         "gdpr.search": lambda s: gdpr.find_people(session=s, actor=actor, text="a"),

@@ -7,11 +7,12 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+COLLECT = ("--collect-only", "-q", "-n0", "-p", "no:cacheprovider")
 
 
 def _collected(*args: str) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", *args],
+        [sys.executable, "-m", "pytest", *COLLECT, *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
