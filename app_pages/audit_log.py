@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from fleming import audit
+from fleming import audit_log
 from fleming.db import unit_of_work
 from fleming.exports import to_csv_bytes
 from fleming.i18n import fmt_date, fmt_number
@@ -21,7 +21,7 @@ st.caption(t("audit.explain"))
 
 # The choices scan the whole log: kept for a minute (a new user or action shows up within it);
 # the rows below are always read afresh.
-users, entities, actions = read(audit.filter_choices, actor)
+users, entities, actions = read(audit_log.filter_choices, actor)
 
 with st.sidebar:
     st.markdown("**" + t("audit.filters") + "**")
@@ -45,16 +45,16 @@ person_id = int(person_text) if person_text.strip().isdigit() else None
 if person_text.strip() and person_id is None:
     st.sidebar.error(t("audit.person_id.invalid"))
 since, until = (*period, None)[:2] if isinstance(period, tuple) else (period, None)
-filters = audit.AuditFilters(
+filters = audit_log.AuditFilters(
     username=username, person_id=person_id, entity=entity, action=action, since=since, until=until
 )
 
 with unit_of_work(engine()) as session:
-    total_rows = audit.list_entries(session=session, actor=actor, filters=filters, limit=1)[1]
+    total_rows = audit_log.list_entries(session=session, actor=actor, filters=filters, limit=1)[1]
 pages = max(1, -(-total_rows // PAGE_SIZE))
 page_no = st.number_input(t("audit.page", pages=pages), min_value=1, max_value=pages, value=1)
 with unit_of_work(engine()) as session:
-    frame, total_rows = audit.list_entries(
+    frame, total_rows = audit_log.list_entries(
         session=session,
         actor=actor,
         filters=filters,
@@ -87,7 +87,7 @@ st.dataframe(
 
 def _export() -> bytes:
     with unit_of_work(engine()) as session:
-        return to_csv_bytes(audit.export_entries(session=session, actor=actor, filters=filters))
+        return to_csv_bytes(audit_log.export_entries(session=session, actor=actor, filters=filters))
 
 
 st.download_button(

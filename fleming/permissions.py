@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 
 from sqlalchemy.orm import Session
 
+from fleming import audit
 from fleming.actor import Actor
 from fleming.errors import PermissionDenied
 from fleming.models import Role
@@ -147,8 +148,6 @@ def deny(
 ) -> NoReturn:
     """Refuse: write the ``denied`` audit row in a transaction of its own (it survives the
     caller's rollback), then raise ``PermissionDenied(operation)``. Every refusal goes here."""
-    from fleming import audit
-
     audit.record_out_of_band(
         session=session,
         actor=actor,
@@ -207,6 +206,4 @@ def referred_by(person_referral_partner_id: int | None, *, org_id: int) -> bool:
 
 def deny_page(*, session: Session, actor: Actor, page: str) -> None:
     """Audit that ``actor`` opened (typed the address of) a page their role does not have."""
-    from fleming import audit
-
     audit.record(session=session, actor=actor, action="denied", entity="page", entity_id=page[:40])

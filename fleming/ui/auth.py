@@ -16,6 +16,7 @@ from fleming.actor import Actor
 from fleming.db import unit_of_work
 from fleming.errors import AccountLocked, NotFound
 from fleming.i18n import fmt_date
+from fleming.ui.authenticator import defer_cookie, wrap_login
 from fleming.ui.context import ACTOR_KEY, engine, lang, t
 
 COOKIE_NAME = "fleming_auth"
@@ -36,26 +37,27 @@ def _authenticator() -> stauth.Authenticate:
         auto_hash=False,
         login_sleep_time=0,
     )
-    controller = authenticator.authentication_controller
-    original = controller.login
     known = frozenset(credentials["usernames"])
 
-    def guarded_login(username=None, password=None, *args, **kwargs):
-        if not username:  # re-login from the cookie: no password to count
-            return original(username, password, *args, **kwargs)
-        name = auth.normalise_username(username)
-        with unit_of_work(engine()) as session:
-            auth.ensure_not_locked(session=session, username=name)
-        if name not in known:  # the library answers at once: take a password check's time
-            auth.dummy_password_check(password)
-        ok = original(username, password, *args, **kwargs)
-        with unit_of_work(engine()) as session:
-            state = auth.record_login(session=session, username=name, success=bool(ok))
-        if state.locked:
-            raise AccountLocked(name, state.until)
-        return ok
+    def guard(original):
+        def guarded_login(username=None, password=None, *args, **kwargs):
+            if not username:  # re-login from the cookie: no password to count
+                return original(username, password, *args, **kwargs)
+            name = auth.normalise_username(username)
+            with unit_of_work(engine()) as session:
+                auth.ensure_not_locked(session=session, username=name)
+            if name not in known:  # the library answers at once: take a password check's time
+                auth.dummy_password_check(password)
+            ok = original(username, password, *args, **kwargs)
+            with unit_of_work(engine()) as session:
+                state = auth.record_login(session=session, username=name, success=bool(ok))
+            if state.locked:
+                raise AccountLocked(name, state.until)
+            return ok
 
-    controller.login = guarded_login
+        return guarded_login
+
+    wrap_login(authenticator, guard)
     return authenticator
 
 
@@ -74,9 +76,7 @@ def login() -> tuple[Actor | None, stauth.Authenticate]:
     # The library leaves its form on screen in the run that logs the user in. Draw it in a box we
     # can clear, and set the re-login cookie after clearing it, outside the box, so the cookie
     # component still reaches the browser.
-    cookies = authenticator.cookie_controller
-    set_cookie, cookie_due = cookies.set_cookie, []
-    cookies.set_cookie = lambda: cookie_due.append(True)
+    set_cookie, cookie_due = defer_cookie(authenticator)
     box = st.empty()
     try:
         with box.container():

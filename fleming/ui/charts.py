@@ -40,6 +40,7 @@ from fleming.kpi_charts import (
 )
 from fleming.ui import cache
 from fleming.ui.context import engine, lang, t
+from fleming.ui.vega import altair_spec
 
 CACHE_TTL = 300  # seconds: figures refresh at most five minutes after a change
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>])")
@@ -74,9 +75,7 @@ def chart_view(
 ) -> ChartView:
     """Turn ``chart`` into the spec ``st.altair_chart`` would send (Streamlit's own conversion:
     Altair's schema validation, data as Arrow), so a cached view renders exactly like it."""
-    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
-
-    spec = _convert_altair_to_vega_lite_spec(chart)
+    spec = altair_spec(chart)
     return ChartView(key=key, spec=spec, reading=reading, csv=csv_bytes(frame, language))
 
 

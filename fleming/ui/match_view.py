@@ -17,6 +17,7 @@ from fleming.models import CefrLevel
 from fleming.ui.context import current_actor, engine, lang, t
 from fleming.ui.forms import show_error
 from fleming.ui.text import plain
+from fleming.ui.vega import altair_spec
 
 SCORE_MAX = 100
 
@@ -164,9 +165,7 @@ def show_terms_chart(container, terms: tuple[Term, ...]) -> None:
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _terms_spec(terms: tuple[Term, ...], language: str) -> dict:
-    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
-
-    return _convert_altair_to_vega_lite_spec(terms_chart(terms))
+    return altair_spec(terms_chart(terms))
 
 
 def terms_chart(terms: tuple[Term, ...]) -> alt.Chart:

@@ -11,11 +11,8 @@ from sqlalchemy import select
 from fleming.db import get_engine, unit_of_work
 from fleming.devtools.demo import tax_code
 from fleming.models import Person
-from tests.app import people_fixtures
 from tests.app.people_fixtures import count, errors
 from tests.app.test_intake import CODE, K, fill
-
-own_demo, open_page = people_fixtures.own_demo, people_fixtures.open_page  # fixtures
 
 SUBMIT = {"it": "Registra la persona", "en": "Register the person"}
 TEXTS = {

@@ -15,14 +15,19 @@ from tests.app.helpers import submit_login
 
 @pytest.fixture
 def unlock_afterwards(demo_url):
-    auth.UNKNOWN_NAMES.clear()
-    yield
+    """No failed attempt before or after: the demo database is shared by the worker's tests,
+    and an earlier test's wrong password would make the real account lock sooner."""
     from fleming.db import get_engine
     from fleming.models import User
 
-    with get_engine(demo_url).begin() as conn:
-        conn.execute(update(User).values(failed_attempts=0, locked_until=None, failed_at=None))
-    auth.UNKNOWN_NAMES.clear()
+    def unlock() -> None:
+        with get_engine(demo_url).begin() as conn:
+            conn.execute(update(User).values(failed_attempts=0, locked_until=None, failed_at=None))
+        auth.UNKNOWN_NAMES.clear()
+
+    unlock()
+    yield
+    unlock()
 
 
 def _six_failures(app, username: str, lang: str) -> list[list[str]]:

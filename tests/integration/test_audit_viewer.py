@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from fleming import audit
+from fleming import audit_log
 from fleming.actor import Actor
 from fleming.db import unit_of_work
 from fleming.errors import PermissionDenied
@@ -35,37 +35,39 @@ def log(engine):
 
 def test_filters_combine_and_page(log):
     with unit_of_work(log) as s:
-        frame, total = audit.list_entries(
-            session=s, actor=ADMIN, filters=audit.AuditFilters(username="anna"), limit=1
+        frame, total = audit_log.list_entries(
+            session=s, actor=ADMIN, filters=audit_log.AuditFilters(username="anna"), limit=1
         )
         assert total == 3
         assert list(frame["action"]) == ["create"]  # newest first
-        frame, total = audit.list_entries(
+        frame, total = audit_log.list_entries(
             session=s,
             actor=ADMIN,
-            filters=audit.AuditFilters(person_id=7, since=date.today() - timedelta(days=30)),
+            filters=audit_log.AuditFilters(person_id=7, since=date.today() - timedelta(days=30)),
         )
         assert total == 2
         assert set(frame["action"]) == {"create", "update"}
-        _, total = audit.list_entries(
-            session=s, actor=ADMIN, filters=audit.AuditFilters(entity="company", action="create")
+        _, total = audit_log.list_entries(
+            session=s,
+            actor=ADMIN,
+            filters=audit_log.AuditFilters(entity="company", action="create"),
         )
         assert total == 1
 
 
 def test_only_admins_read_the_log(log):
     with pytest.raises(PermissionDenied), unit_of_work(log) as s:
-        audit.list_entries(session=s, actor=TUTOR, filters=audit.AuditFilters())
+        audit_log.list_entries(session=s, actor=TUTOR, filters=audit_log.AuditFilters())
 
 
 def test_export_is_audited(log):
     with unit_of_work(log) as s:
-        frame = audit.export_entries(
-            session=s, actor=ADMIN, filters=audit.AuditFilters(username="anna")
+        frame = audit_log.export_entries(
+            session=s, actor=ADMIN, filters=audit_log.AuditFilters(username="anna")
         )
     assert len(frame) == 3
     with unit_of_work(log) as s:
-        _, total = audit.list_entries(
-            session=s, actor=ADMIN, filters=audit.AuditFilters(action="export")
+        _, total = audit_log.list_entries(
+            session=s, actor=ADMIN, filters=audit_log.AuditFilters(action="export")
         )
     assert total == 1

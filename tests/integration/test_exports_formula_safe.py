@@ -14,7 +14,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from fleming import audit, companies, competences, kpi, kpi_report
+from fleming import audit, audit_log, companies, competences, kpi, kpi_report
 from fleming.actor import Actor
 from fleming.competences import NewCompetence, RatingEntry
 from fleming.db import unit_of_work
@@ -80,7 +80,7 @@ def test_audit_log_export(engine):
             changes={"file": FORMULA},
         )
     with unit_of_work(engine) as s:
-        frame = audit.export_entries(session=s, actor=ADMIN, filters=audit.AuditFilters())
+        frame = audit_log.export_entries(session=s, actor=ADMIN, filters=audit_log.AuditFilters())
     cells = _csv_cells(to_csv_bytes(frame))
     _no_formula_cell(cells, FORMULA[:40])
     assert any(FORMULA in c for c in cells)  # inside the changes, which start with "{"

@@ -36,7 +36,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from fleming import (
-    audit,
+    audit_log,
     companies,
     competences,
     gdpr,
@@ -325,8 +325,8 @@ VIEWS: dict[str, View] = {
         session=s, actor=a, years=1, today=TODAY.replace(year=TODAY.year + 2)
     ),
     "companies.get": lambda s, a, c: companies.get(session=s, actor=a, id=c.company_id),
-    "audit.export_entries": lambda s, a, c: audit.export_entries(
-        session=s, actor=a, filters=audit.AuditFilters()
+    "audit_log.export_entries": lambda s, a, c: audit_log.export_entries(
+        session=s, actor=a, filters=audit_log.AuditFilters()
     ),
 }
 

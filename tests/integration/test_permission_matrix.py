@@ -30,7 +30,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fleming import (
-    audit,
+    audit_log,
     auth,
     companies,
     company_import,
@@ -214,11 +214,11 @@ CALLS: dict[str, Call] = {
     "overview.partner": lambda s, a, c: overview.partner(session=s, actor=a),
     "overview.accounts": lambda s, a, c: overview.accounts(session=s, actor=a),
     # audit log
-    "audit.list": lambda s, a, c: audit.list_entries(
-        session=s, actor=a, filters=audit.AuditFilters()
+    "audit.list": lambda s, a, c: audit_log.list_entries(
+        session=s, actor=a, filters=audit_log.AuditFilters()
     ),
-    "audit.export": lambda s, a, c: audit.export_entries(
-        session=s, actor=a, filters=audit.AuditFilters()
+    "audit.export": lambda s, a, c: audit_log.export_entries(
+        session=s, actor=a, filters=audit_log.AuditFilters()
     ),
     # data protection
     "gdpr.search": lambda s, a, c: gdpr.find_people(session=s, actor=a, text="Permessi"),
