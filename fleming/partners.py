@@ -54,7 +54,6 @@ from fleming.models import (
     ShortlistOrigin,
     ShortlistShare,
     ShortlistStage,
-    ShortlistStageChange,
     Trade,
     User,
     Vacancy,
@@ -65,7 +64,7 @@ from fleming.models import (
     WorkshopEnrolment,
 )
 from fleming.permissions import authorize, deny, referred_by
-from fleming.shortlists import STAGE_ORDER, sharing_consent_current
+from fleming.shortlists import STAGE_ORDER, put_forward, sharing_consent_current
 from fleming.validators import required_text
 
 NOMINABLE = PersonStatus.AVAILABLE  # a partner nominates people free to take a job
@@ -712,56 +711,17 @@ def nominate(
     text = required_text(motivation, "motivation", MOTIVATION_MAX, multiline=True)
     if len(text) < MOTIVATION_MIN:
         raise ValidationError("motivation", "partners.error.motivation_short", n=MOTIVATION_MIN)
-    listed = session.scalar(
-        select(ShortlistEntry.id).where(
-            ShortlistEntry.vacancy_id == vacancy_id, ShortlistEntry.person_id == person_id
-        )
-    )
-    if listed is not None:
-        raise Conflict("partners.error.already_listed")
-    match = matching.score_person(session, vacancy_id, person_id, today)
-    entry = ShortlistEntry(
-        vacancy_id=vacancy_id,
-        person_id=person_id,
-        stage=ShortlistStage.PROPOSED,
-        origin=ShortlistOrigin.PARTNER,
-        nominated_by_partner_id=org,
-        motivation=text,
-        score=None if match.excluded else round(match.score, 2),
-        added_by_id=actor.id or None,
-    )
-    session.add(entry)
-    session.flush()
-    session.add(
-        ShortlistStageChange(
-            entry_id=entry.id,
-            from_stage=None,
-            to_stage=ShortlistStage.PROPOSED,
-            changed_by_id=actor.id or None,
-        )
-    )
-    audit.record(
+    return put_forward(
         session=session,
         actor=actor,
-        action="create",
-        entity="shortlist_entry",
-        entity_id=entry.id,
+        vacancy=vacancy,
         person_id=person_id,
-        changes=audit.snapshot(entry),
+        today=today,
+        origin=ShortlistOrigin.PARTNER,
+        already_listed="partners.error.already_listed",
+        nominated_by_partner_id=org,
+        motivation=text,
     )
-    if vacancy.status is VacancyStatus.OPEN:
-        vacancy.status = VacancyStatus.SHORTLISTING
-        changes = audit.changed_fields(vacancy)
-        session.flush()
-        audit.record(
-            session=session,
-            actor=actor,
-            action="update",
-            entity="vacancy",
-            entity_id=vacancy.id,
-            changes=changes,
-        )
-    return entry.id
 
 
 # --------------------------------------------------------------------------- coordinator services

@@ -194,22 +194,54 @@ def add(
     )
     if vacancy.status not in VacancyStatus.RECRUITING:
         raise ValidationError("vacancy_id", "shortlists.error.vacancy_not_open")
+    return put_forward(
+        session=session,
+        actor=actor,
+        vacancy=vacancy,
+        person_id=person_id,
+        today=today,
+        origin=ShortlistOrigin.CENTRE,
+        already_listed="shortlists.error.already_listed",
+    )
+
+
+def put_forward(
+    *,
+    session: Session,
+    actor: Actor,
+    vacancy: Vacancy,
+    person_id: int,
+    today: date | None,
+    origin: ShortlistOrigin,
+    already_listed: str,
+    nominated_by_partner_id: int | None = None,
+    motivation: str | None = None,
+) -> int:
+    """Put a person on a vacancy's shortlist, whoever proposes them (the centre's ``add``, a
+    partner's nomination): the entry at "proposed" with its first stage change and audit row, and
+    the first entry moves an open vacancy to "shortlisting". The callers check who may.
+
+    The score is the ranking's, kept as it was when added. The centre cannot list a person the
+    hard filters exclude; a partner's nomination is listed without a score.
+    """
     listed = session.scalar(
         select(ShortlistEntry.id).where(
-            ShortlistEntry.vacancy_id == vacancy_id, ShortlistEntry.person_id == person_id
+            ShortlistEntry.vacancy_id == vacancy.id, ShortlistEntry.person_id == person_id
         )
     )
     if listed is not None:
-        raise Conflict("shortlists.error.already_listed")
-    match = matching.score_person(session, vacancy_id, person_id, today)
-    if match.excluded:
+        raise Conflict(already_listed)
+    match = matching.score_person(session, vacancy.id, person_id, today)
+    if match.excluded and origin is ShortlistOrigin.CENTRE:
         raise ValidationError("person_id", "shortlists.error.not_eligible")
     entry = ShortlistEntry(
-        vacancy_id=vacancy_id,
+        vacancy_id=vacancy.id,
         person_id=person_id,
         stage=S.PROPOSED,
-        origin=ShortlistOrigin.CENTRE,
-        score=round(match.score, 2),
+        origin=origin,
+        nominated_by_partner_id=nominated_by_partner_id,
+        motivation=motivation,
+        score=None if match.excluded else round(match.score, 2),
         added_by_id=actor.id or None,
     )
     session.add(entry)
