@@ -108,7 +108,7 @@ from fleming.models import (
     VacancyKind,
     VacancyStatus,
 )
-from fleming.paths import OPEN_ACTIVITY, recompute_status
+from fleming.paths import OPEN_ACTIVITY, new_activity, recompute_status
 from fleming.permissions import authorize, deny, may_follow
 from fleming.rules import may_work_from
 
@@ -946,28 +946,16 @@ def _activity(session: Session, actor: Actor, internship: Internship) -> PathAct
         free.internship_id = internship.id
         free.description = free.description or company.name[:300]
         return free
-    activity = PathActivity(
+    return new_activity(
+        session=session,
+        actor=actor,
         person_id=internship.person_id,
         pact_id=pact.id,
         kind=ActivityKind.INTERNSHIP,
         description=company.name[:300],
         due_date=internship.planned_end_date,
-        hours_done=0,
-        status=ActivityStatus.PLANNED,
         internship_id=internship.id,
     )
-    session.add(activity)
-    session.flush()
-    audit.record(
-        session=session,
-        actor=actor,
-        action="create",
-        entity="path_activity",
-        entity_id=activity.id,
-        person_id=internship.person_id,
-        changes=audit.snapshot(activity),
-    )
-    return activity
 
 
 def _sync_activity(session: Session, actor: Actor, internship: Internship, today: date) -> None:

@@ -449,7 +449,7 @@ def open_pact(
         changes=audit.snapshot(pact),
     )
     for values in activities:
-        _new_activity(session, actor, person_id, pact.id, values)
+        new_activity(session=session, actor=actor, person_id=person_id, pact_id=pact.id, **values)
     if person.tutor_id != tutor_id:
         person.tutor_id = tutor_id
         person.updated_at = utcnow()
@@ -593,9 +593,11 @@ def activities(
     )
 
 
-def _new_activity(
-    session: Session, actor: Actor, person_id: int, pact_id: int, values: dict
+def new_activity(
+    *, session: Session, actor: Actor, person_id: int, pact_id: int, **values: Any
 ) -> PathActivity:
+    """A planned activity in a person's pact, audited: the one way an activity is created (by
+    the path's own forms, a workshop enrolment or an internship start)."""
     activity = PathActivity(
         person_id=person_id,
         pact_id=pact_id,
@@ -641,7 +643,9 @@ def add_activity(
                 for e in errors
             ]
         )
-    return _new_activity(session, actor, person_id, pact.id, values).id
+    return new_activity(
+        session=session, actor=actor, person_id=person_id, pact_id=pact.id, **values
+    ).id
 
 
 def _audit_activity(session: Session, actor: Actor | None, activity: PathActivity) -> None:

@@ -37,7 +37,7 @@ from fleming.models import (
     WorkshopEnrolment,
     WorkshopSession,
 )
-from fleming.paths import OPEN_ACTIVITY
+from fleming.paths import OPEN_ACTIVITY, new_activity
 from fleming.permissions import authorize
 
 MIN_HOURS, MAX_HOURS = 100, 200
@@ -775,29 +775,17 @@ def _workshop_activity(
         free.due_date = free.due_date or edition.end_date
         _audit_activity(session, actor, free)
         return free
-    activity = PathActivity(
+    return new_activity(
+        session=session,
+        actor=actor,
         person_id=person_id,
         pact_id=pact.id,
         kind=ActivityKind.WORKSHOP,
         description=edition.title[:300],
         due_date=edition.end_date,
         planned_hours=edition.hours,
-        hours_done=0,
-        status=ActivityStatus.PLANNED,
         workshop_edition_id=edition.id,
     )
-    session.add(activity)
-    session.flush()
-    audit.record(
-        session=session,
-        actor=actor,
-        action="create",
-        entity="path_activity",
-        entity_id=activity.id,
-        person_id=person_id,
-        changes=audit.snapshot(activity),
-    )
-    return activity
 
 
 def _audit_activity(session: Session, actor: Actor, activity: PathActivity) -> None:
