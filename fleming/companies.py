@@ -30,7 +30,7 @@ from sqlalchemy import exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from fleming import audit
+from fleming import audit, settings
 from fleming.actor import Actor
 from fleming.errors import Conflict, NotFound, ValidationError, ValidationErrors
 from fleming.i18n import enum_label, translate
@@ -45,7 +45,6 @@ from fleming.models import (
     InternshipStatus,
     Person,
     ScoutingEntry,
-    Setting,
     Trade,
     TrainingCourse,
     User,
@@ -123,8 +122,7 @@ def intern_quota(employees: int, rule: QuotaRule = DEFAULT_QUOTA_RULE) -> int:
 
 def quota_rule(*, session: Session) -> QuotaRule:
     """The host quota rule: the ``internship.host_quota`` setting over the regional defaults."""
-    setting = session.get(Setting, QUOTA_SETTING)
-    value = setting.value if setting is not None else None
+    value = settings.value(session, QUOTA_SETTING)
     if not isinstance(value, dict):
         return DEFAULT_QUOTA_RULE
     known = {f.name for f in fields(QuotaRule)}

@@ -34,7 +34,7 @@ from fpdf.fonts import FontFace
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from fleming import audit
+from fleming import audit, settings
 from fleming.actor import Actor
 from fleming.errors import Conflict, NotFound, ValidationError
 from fleming.i18n import enum_label, fmt_date, fmt_number, translate
@@ -582,12 +582,7 @@ class DueCase:
 
 def retention_years(session: Session) -> int:
     """The retention period in years (setting ``privacy.retention_years``, else the default)."""
-    value = session.scalar(select(Setting.value).where(Setting.key == RETENTION_SETTING))
-    try:
-        years = int(value)
-    except (TypeError, ValueError):
-        return DEFAULT_RETENTION_YEARS
-    return years if years >= 1 else DEFAULT_RETENTION_YEARS
+    return settings.integer(session, RETENTION_SETTING, DEFAULT_RETENTION_YEARS, lo=1)
 
 
 def set_retention_years(*, session: Session, actor: Actor, years: int) -> None:
@@ -595,7 +590,7 @@ def set_retention_years(*, session: Session, actor: Actor, years: int) -> None:
     authorize(session=session, actor=actor, operation="gdpr.retention")
     if not isinstance(years, int) or not 1 <= years <= 100:
         raise ValidationError("years", "gdpr.error.years_range")
-    setting = session.get(Setting, RETENTION_SETTING)
+    setting = settings.row(session, RETENTION_SETTING)
     old = retention_years(session)
     if setting is None:
         session.add(Setting(key=RETENTION_SETTING, value=years))

@@ -75,7 +75,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session, aliased
 
-from fleming import audit, validators
+from fleming import audit, settings, validators
 from fleming.actor import Actor
 from fleming.companies import has_valid_convention, intern_quota, quota_rule, valid_convention_until
 from fleming.errors import Conflict, NotFound, ValidationError, ValidationErrors
@@ -100,7 +100,6 @@ from fleming.models import (
     PersonStatus,
     Role,
     ServicePact,
-    Setting,
     ShortlistEntry,
     ShortlistStage,
     User,
@@ -189,11 +188,7 @@ def rules(*, session: Session) -> InternshipRules:
     A stored value of the wrong type is ignored (the default applies). Rule figures are not
     personal data, so reading them needs no permission.
     """
-    stored = dict(
-        session.execute(
-            select(Setting.key, Setting.value).where(Setting.key.like(SETTING_PREFIX + "%"))
-        ).all()
-    )
+    stored = settings.with_prefix(session, SETTING_PREFIX)
     values: dict[str, Any] = {}
     for f in fields(InternshipRules):
         key = SETTING_PREFIX + f.name

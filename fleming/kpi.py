@@ -47,7 +47,7 @@ from sqlalchemy import Date, Integer, String, and_, case, func, literal, or_, se
 from sqlalchemy.orm import Session
 
 from fleming import kpi_schemas as ks
-from fleming import reference
+from fleming import reference, settings
 from fleming.actor import Actor
 from fleming.i18n import enum_label
 from fleming.models import (
@@ -70,7 +70,6 @@ from fleming.models import (
     Role,
     ScoutingEntry,
     ServicePact,
-    Setting,
     Sex,
     ShortlistEntry,
     Trade,
@@ -162,8 +161,7 @@ class KpiFilters:
 # =========================================================================== settings
 def setting(session: Session, key: str) -> Any:
     """A centre-wide setting from table ``settings``, or its default."""
-    value = session.scalar(select(Setting.value).where(Setting.key == key))
-    return DEFAULTS.get(key) if value is None else value
+    return settings.value(session, key, DEFAULTS.get(key))
 
 
 @dataclass(frozen=True)

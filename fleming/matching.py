@@ -60,7 +60,7 @@ import pandas as pd
 from sqlalchemy import String, and_, exists, func, literal, select, true, type_coerce
 from sqlalchemy.orm import Session
 
-from fleming import audit, reference
+from fleming import audit, reference, settings
 from fleming.actor import Actor
 from fleming.errors import Conflict, NotFound, ValidationError, ValidationErrors
 from fleming.models import (
@@ -213,18 +213,18 @@ class WeightsView:
 
 def load_weights(session: Session) -> MatchWeights:
     """The stored weights (defaults where the setting is absent or unreadable)."""
-    setting = session.get(Setting, SETTINGS_KEY)
-    if setting is None or not isinstance(setting.value, dict):
+    stored = settings.value(session, SETTINGS_KEY)
+    if not isinstance(stored, dict):
         return MatchWeights()
     try:
-        return MatchWeights.from_dict(setting.value).validate()
+        return MatchWeights.from_dict(stored).validate()
     except (ValidationErrors, TypeError):
         return MatchWeights()
 
 
 def get_weights(*, session: Session, actor: Actor) -> WeightsView:
     authorize(session=session, actor=actor, operation="matching.rank")
-    setting = session.get(Setting, SETTINGS_KEY)
+    setting = settings.row(session, SETTINGS_KEY)
     return WeightsView(
         weights=load_weights(session),
         version=setting.version if setting is not None else None,
@@ -238,7 +238,7 @@ def update_weights(
     """Store new weights; ``version`` is the one loaded (None when the defaults were shown)."""
     authorize(session=session, actor=actor, operation="matching.settings.update")
     data = MatchWeights.from_dict(data.to_dict()).validate()
-    setting = session.get(Setting, SETTINGS_KEY)
+    setting = settings.row(session, SETTINGS_KEY)
     if setting is None:
         if version is not None:
             raise Conflict("stale")

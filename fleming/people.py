@@ -18,7 +18,7 @@ from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from fleming import audit, reference, rules, validators
+from fleming import audit, reference, rules, settings, validators
 from fleming.actor import Actor
 from fleming.errors import (
     Conflict,
@@ -42,7 +42,6 @@ from fleming.models import (
     ReferralSource,
     Role,
     ServicePact,
-    Setting,
     Sex,
     User,
     WorkshopEdition,
@@ -359,11 +358,7 @@ def birth_comune_code(birth_place: str | None, tax_code: str | None) -> str | No
 
 def earliest_intake_date(session: Session) -> date:
     """The first day of the centre's records: setting ``earliest_intake_date``, else 2014-01-01."""
-    raw = session.scalar(select(Setting.value).where(Setting.key == EARLIEST_INTAKE_KEY))
-    try:
-        return date.fromisoformat(str(raw)) if raw else EARLIEST_INTAKE_DEFAULT
-    except ValueError:
-        return EARLIEST_INTAKE_DEFAULT
+    return settings.iso_date(session, EARLIEST_INTAKE_KEY, EARLIEST_INTAKE_DEFAULT)
 
 
 def name_key(text: str | None) -> str:

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from fleming import audit, validators
+from fleming import audit, settings, validators
 from fleming.actor import Actor
 from fleming.errors import NotFound, ValidationError, ValidationErrors
 from fleming.models import (
@@ -22,7 +22,6 @@ from fleming.models import (
     Person,
     PersonStatus,
     ServicePact,
-    Setting,
     TutoringMeeting,
     User,
 )
@@ -89,12 +88,7 @@ class CaseloadView:
 
 def not_seen_days(*, session: Session) -> int:
     """The setting ``tutoring.not_seen_days`` (default 30)."""
-    setting = session.get(Setting, NOT_SEEN_DAYS_KEY)
-    try:
-        value = int(setting.value) if setting is not None else NOT_SEEN_DAYS_DEFAULT
-    except (TypeError, ValueError):
-        return NOT_SEEN_DAYS_DEFAULT
-    return value if 1 <= value <= 365 else NOT_SEEN_DAYS_DEFAULT
+    return settings.integer(session, NOT_SEEN_DAYS_KEY, NOT_SEEN_DAYS_DEFAULT, lo=1, hi=365)
 
 
 def add_meeting(
