@@ -984,7 +984,7 @@ def data_version(session: Session) -> tuple:
     - competence ratings: only the highest id, read from the primary key index. Ratings are an
       append-only history (a new observation is a new row; only the free-text note is ever
       cleared), and they are deleted only with their person, which changes the people's count.
-      Counting 200,000 ratings was most of the fingerprint's cost (issue 11);
+      Counting 200,000 ratings was most of the fingerprint's cost at decade scale;
     - pacts (only whether one exists is read): count and highest id;
     - internships and enrolments (their status is read): count and sum of versions.
 

@@ -1,7 +1,7 @@
 """Rule figures fixed by national law (not regional settings), each stated once.
 
 Regional figures that change (internship length, allowances, host quotas) are settings with
-defaults, not constants here; see DOMAIN.md.
+defaults, not constants here (``fleming.internships.InternshipRules``, ``fleming.settings``).
 """
 
 from __future__ import annotations

@@ -187,7 +187,7 @@ def caseload(
     # Per-person correlated subqueries over the tutor's own people, each served by an index
     # ((person_id, met_on) and (person_id, status)): grouping the whole meetings and
     # activities tables first made PostgreSQL join every group to every person (0.6-1.4 s at
-    # decade scale for a caseload of ~700 when its statistics were stale; issue 11).
+    # decade scale for a caseload of ~700 when its statistics were stale).
     open_activity = PathActivity.status.in_([ActivityStatus.PLANNED, ActivityStatus.IN_PROGRESS])
     last = (
         select(func.max(TutoringMeeting.met_on))

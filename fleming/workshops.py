@@ -516,7 +516,7 @@ def _seated(session: Session, edition_id: int) -> int:
 def sessions(*, session: Session, actor: Actor, edition_id: int) -> tuple[SessionRow, ...]:
     authorize(session=session, actor=actor, operation="workshops.view")
     # counted per session through the attendance primary key (session_id, enrolment_id), not by
-    # grouping the whole attendance table first (~55 ms at decade scale on PostgreSQL; issue 11)
+    # grouping the whole attendance table first (~55 ms at decade scale on PostgreSQL)
     recorded = (
         select(func.count())
         .where(WorkshopAttendance.session_id == WorkshopSession.id)

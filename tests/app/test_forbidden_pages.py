@@ -1,4 +1,4 @@
-"""Issue #17, point 5: another role's page opened by its address shows our own page ("Questa
+"""Another role's page opened by its address shows our own page ("Questa
 pagina non è disponibile per il tuo ruolo"), in the user's language, and the attempt is audited;
 nothing of the real page runs. The real address typed in a browser: tests/e2e/test_data_export.py.
 """

@@ -1,4 +1,4 @@
-"""The intake form's warnings (issue #17): shown next to the names or the birth date, with a box
+"""The intake form's warnings: shown next to the names or the birth date, with a box
 to confirm them; ticked, the same form saves. Errors of text and dates sit on their field."""
 
 from __future__ import annotations

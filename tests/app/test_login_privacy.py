@@ -1,4 +1,4 @@
-"""Issue #17, point 4, through the real login form: a username with no account gets the same
+"""Through the real login form: a username with no account gets the same
 messages as a real one, in the same order, including the lock at the 5th failure, in Italian
 and in English."""
 

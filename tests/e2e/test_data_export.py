@@ -1,4 +1,4 @@
-"""Issue #17, point 1, in a real browser: the people register's table offers no download of its
+"""In a real browser: the people register's table offers no download of its
 own (Streamlit's "Download as CSV" is off, ``client.disableDataExport``), while our export still
 works, holds the register and writes its audit rows."""
 

@@ -1,4 +1,4 @@
-"""Issue #17, points 2 and 3: nobody is taken in twice, and text and dates that are never right.
+"""Nobody is taken in twice, and text and dates that are never right.
 
 - A tax code is compared in its base form: an *omocodia* of a registered code is that person.
 - Same first name, last name and birth date as someone registered: a warning with that person,

@@ -1,4 +1,4 @@
-"""Issue #17, point 4: the login never tells which usernames exist. A name with no account is
+"""The login never tells which usernames exist. A name with no account is
 counted and locked like an account (per typed name, in a bounded store whose entries expire),
 and failures of both are forgotten the same time after the last one."""
 

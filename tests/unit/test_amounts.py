@@ -1,4 +1,4 @@
-"""Issue #17, point 5: an amount that is not a number says what is accepted (decimals are),
+"""An amount that is not a number says what is accepted (decimals are),
 instead of "Inserisci un numero intero"."""
 
 from __future__ import annotations

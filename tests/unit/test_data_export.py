@@ -1,4 +1,4 @@
-"""Streamlit's own table export is off: every download is one of ours (issue #17, point 1).
+"""Streamlit's own table export is off: every download is one of ours.
 
 Its CSV download and clipboard copy on ``st.dataframe`` / chart table views bypass the audit log
 and the formula guard; ``client.disableDataExport`` hides them everywhere. The browser check (no
