@@ -217,7 +217,7 @@ def record_login(
     if user.locked_until is not None and user.locked_until <= now:
         user.locked_until = None
     user.failed_attempts += 1
-    changes = {"failed_attempts": user.failed_attempts}
+    changes: dict[str, object] = {"failed_attempts": user.failed_attempts}
     if user.failed_attempts >= MAX_FAILED_ATTEMPTS:
         user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
         user.failed_attempts = 0
