@@ -584,7 +584,7 @@ def retention_years(session: Session) -> int:
     """The retention period in years (setting ``privacy.retention_years``, else the default)."""
     value = session.scalar(select(Setting.value).where(Setting.key == RETENTION_SETTING))
     try:
-        years = int(value)
+        years = int(value)  # type: ignore[call-overload]  # any stored value: a failure is handled
     except (TypeError, ValueError):
         return DEFAULT_RETENTION_YEARS
     return years if years >= 1 else DEFAULT_RETENTION_YEARS
