@@ -101,9 +101,11 @@ def export_entries(
 def filter_choices(*, session: Session, actor: Actor) -> tuple[list[str], list[str], list[str]]:
     """The usernames, entities and actions present in the log, for the viewer's selectors."""
     authorize(session=session, actor=actor, operation="audit.list")
-    users = session.scalars(
-        select(AuditEntry.actor_username).where(AuditEntry.actor_username.is_not(None)).distinct()
-    ).all()
+    users = [
+        u
+        for u in session.scalars(select(AuditEntry.actor_username).distinct()).all()
+        if u is not None
+    ]
     entities = session.scalars(select(AuditEntry.entity).distinct()).all()
     actions = session.scalars(select(AuditEntry.action).distinct()).all()
     return sorted(users), sorted(entities), sorted(actions)

@@ -307,7 +307,7 @@ def record_login(
         user.failed_attempts = 0  # the earlier failures are forgotten, as an unknown name's are
     user.failed_attempts += 1
     user.failed_at = now
-    changes = {"failed_attempts": user.failed_attempts}
+    changes: dict[str, object] = {"failed_attempts": user.failed_attempts}
     if user.failed_attempts >= MAX_FAILED_ATTEMPTS:
         user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
         user.failed_attempts = 0

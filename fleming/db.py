@@ -169,7 +169,9 @@ def delete_all_rows(conn: Connection) -> None:
             text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"),
             {"t": APPEND_ONLY_TABLE},
         ).all()
-        if not conn.connection.dbapi_connection.in_transaction:
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None  # a live connection has its DB-API connection
+        if not dbapi.in_transaction:
             # pysqlite opens its transaction only at the first INSERT/UPDATE/DELETE; the DROP
             # below must be inside it, so that a failure leaves the triggers in place.
             conn.exec_driver_sql("BEGIN")

@@ -6,6 +6,8 @@ or a banner (the others). Messages are translation keys or already-translated te
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class FlemingError(Exception):
     """Base class of every error a service raises on purpose."""
@@ -59,7 +61,7 @@ class Conflict(FlemingError):
 class AccountLocked(FlemingError):
     """Too many failed logins on this username; ``until`` says when the lock ends."""
 
-    def __init__(self, username: str, until: object) -> None:
+    def __init__(self, username: str, until: datetime | None) -> None:
         super().__init__(f"{username} locked until {until}")
         self.username = username
         self.until = until

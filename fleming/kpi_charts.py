@@ -155,7 +155,7 @@ def finish(chart: alt.TopLevelMixin, lang: str) -> alt.TopLevelMixin:
     )
 
 
-def _pct(value: float, lang: str) -> str:
+def _pct(value: float | None, lang: str) -> str:
     return (
         "—"
         if value is None or (isinstance(value, float) and math.isnan(value))

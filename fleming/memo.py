@@ -37,7 +37,7 @@ def remember(session: Session, key: Hashable, compute: Callable[[], T]) -> T:
     write (see the module's docstring)."""
     if db.uncommitted_writes(session):
         return compute()
-    full = (session.get_bind().url.render_as_string(), db.write_generation(), key)
+    full = (session.get_bind().engine.url.render_as_string(), db.write_generation(), key)
     now = time.monotonic()
     with _lock:
         hit = _entries.get(full)

@@ -55,7 +55,7 @@ class Versioned:
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict:
-        return {"version_id_col": cls.__table__.c.version}
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]  # mixin
 
 
 # --------------------------------------------------------------------------- enumerations

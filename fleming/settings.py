@@ -30,7 +30,7 @@ def with_prefix(session: Session, prefix: str) -> dict[str, Any]:
     rows = session.execute(
         select(Setting.key, Setting.value).where(Setting.key.startswith(prefix, autoescape=True))
     ).all()
-    return dict(rows)  # type: ignore[arg-type]
+    return {key: stored for key, stored in rows}
 
 
 def integer(

@@ -188,7 +188,7 @@ def end_not_before_start(start: date | None, end: date | None, field: str) -> No
 
 def int_in_range(value: object, field: str, low: int, high: int) -> int:
     try:
-        number = int(value)  # type: ignore[arg-type]
+        number = int(value)  # type: ignore[call-overload]  # any value: a failure is the answer
     except (TypeError, ValueError, OverflowError):  # OverflowError: an infinite float or Decimal
         raise ValidationError(field, "validators.number.invalid") from None
     if isinstance(value, (float, Decimal)) and value != number:  # 2.5 is not a count of anything

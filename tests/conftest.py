@@ -32,6 +32,10 @@ settings.register_profile("thorough", max_examples=1000, **_PROFILE)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
+def pytest_report_header(config):
+    return f"hypothesis profile: {settings.get_current_profile_name()}"
+
+
 def pytest_collection_modifyitems(config, items):
     """Every test under tests/e2e is marked ``e2e``, so ``-m "not e2e"`` leaves out every browser
     test (a ``pytestmark`` in a conftest.py does not apply to the test modules beside it)."""

@@ -23,7 +23,7 @@ def wrap_login(
 ) -> None:
     """Route the form's login through ``wrapper(original_login)``."""
     controller = authenticator.authentication_controller
-    controller.login = wrapper(controller.login)  # type: ignore[method-assign]
+    controller.login = wrapper(controller.login)
 
 
 def defer_cookie(authenticator: stauth.Authenticate) -> tuple[Callable[[], None], list[bool]]:
@@ -31,5 +31,5 @@ def defer_cookie(authenticator: stauth.Authenticate) -> tuple[Callable[[], None]
     item when the library asked for it."""
     cookies = authenticator.cookie_controller
     set_cookie, due = cookies.set_cookie, []
-    cookies.set_cookie = lambda: due.append(True)  # type: ignore[method-assign]
+    cookies.set_cookie = lambda: due.append(True)
     return set_cookie, due

@@ -45,7 +45,7 @@ def level_scale_legend(*, expanded: bool = False) -> None:
         )
 
 
-def _chart(frame: pd.DataFrame, *, legend: bool = True) -> alt.LayerChart:
+def _chart(frame: pd.DataFrame, *, legend: bool = True) -> alt.LayerChart | alt.FacetChart:
     """A dumbbell per competence: entry (hollow grey) → latest (filled, coloured by the change)."""
     names = json.dumps({str(lv.value): lv.choice(lang()) for lv in competences.LEVELS})
     scale = alt.Scale(domain=[-0.2, 3.2], nice=False)

@@ -12,6 +12,7 @@ from datetime import date
 from functools import cache
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from fleming import people, reference, rules
 from fleming.actor import Actor
@@ -41,7 +42,7 @@ def open_person(person_id: int) -> None:
 
 
 def person_link(person_id: int, text: str, icon: str = ":material/person:") -> None:
-    st.page_link(PERSON_PAGE, label=text, icon=icon, query_params={PERSON_ID_PARAM: person_id})
+    st.page_link(PERSON_PAGE, label=text, icon=icon, query_params={PERSON_ID_PARAM: str(person_id)})
 
 
 def requested_person_id() -> int | None:
@@ -121,7 +122,7 @@ class PersonForm:
     data: people.PersonInput
     consents: people.ConsentInput | None
     errors: FieldErrors
-    duplicate_slot: object
+    duplicate_slot: DeltaGenerator
     confirmations: _Confirmations | None = None
 
     @property
@@ -136,9 +137,11 @@ class PersonForm:
         items = exc.errors if isinstance(exc, ValidationErrors) else [exc]
         for err in items:
             if err.message == "people.error.duplicate_tax_code":
+                holder = err.params["person_id"]
+                assert isinstance(holder, int)  # people.create/update raise it with the id
                 with self.duplicate_slot.container():
                     person_link(
-                        int(err.params["person_id"]),
+                        holder,
                         t("people.form.open_existing", name=err.params.get("name", "")),
                         icon=":material/open_in_new:",
                     )
@@ -157,8 +160,8 @@ class _Confirmations:
         self.key = key
         self.pending_key = f"{key}_pending_confirmations"
         self.pending: set[str] = set(st.session_state.get(self.pending_key, ()))
-        self.links: dict[str, object] = {}
-        self.boxes: dict[str, object] = {}
+        self.links: dict[str, DeltaGenerator] = {}
+        self.boxes: dict[str, DeltaGenerator] = {}
         self.drawn: set[str] = set()
         self.values: dict[str, bool] = {}
 
@@ -185,7 +188,7 @@ class _Confirmations:
         if "person_id" in warning.params:
             with self.links[name].container():
                 person_link(
-                    int(warning.params["person_id"]),
+                    int(str(warning.params["person_id"])),
                     t("people.form.open_existing", name=warning.params.get("name", "")),
                     icon=":material/open_in_new:",
                 )

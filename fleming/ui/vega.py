@@ -15,6 +15,14 @@ import altair as alt
 from streamlit.elements import vega_charts
 
 
-def altair_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+def altair_spec(
+    chart: alt.Chart
+    | alt.LayerChart
+    | alt.ConcatChart
+    | alt.HConcatChart
+    | alt.VConcatChart
+    | alt.FacetChart
+    | alt.RepeatChart,
+) -> dict[str, Any]:
     """The Vega-Lite spec Streamlit would send for ``chart``."""
     return vega_charts._convert_altair_to_vega_lite_spec(chart)

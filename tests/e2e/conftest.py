@@ -381,16 +381,23 @@ def tick(page, label: str | re.Pattern) -> None:
 
 
 def open_cell(page, grid, row: int, column: int):
-    """Open the editor of one cell of an editable table (``st.data_editor``) with the keyboard, as
-    a screen-reader user can: focus the first cell of the grid's accessible table (the canvas has
-    one behind it, a ``gridcell`` per visible cell), move with the arrow keys, press Enter.
-    Returns the editor overlay."""
+    """Open the editor of one cell of an editable table (``st.data_editor``) with the keyboard:
+    click the grid's first cell (the only pointer step: the grid is one canvas, and the cells of
+    its accessible table do not take the selection when focused or clicked), move with the arrow
+    keys, press Enter. Returns the editor overlay."""
     grid.scroll_into_view_if_needed()
-    grid.locator('[role="gridcell"]').first.focus()
+    box = grid.bounding_box()
+    header = 35  # px: Streamlit's header row
+    page.mouse.click(box["x"] + 12, box["y"] + header + 17)
+    first = grid.get_by_test_id("glide-cell-0-0")
+    expect(first).to_have_attribute("aria-selected", "true")  # the selection starts there
     for _ in range(column):
         page.keyboard.press("ArrowRight")
     for _ in range(row):
         page.keyboard.press("ArrowDown")
+    expect(grid.get_by_test_id(f"glide-cell-{column}-{row}")).to_have_attribute(
+        "aria-selected", "true"
+    )
     page.keyboard.press("Enter")
     overlay = page.locator('[id^="gdg-overlay-"]')
     expect(overlay).to_be_visible()

@@ -126,6 +126,7 @@ def test_coordinator_company_vacancy_ranking_shortlist_and_share(new_page, serve
     for rank, name in chosen:
         head = page.get_by_test_id("stExpander").filter(has_text=f"#{rank} {name} — ")
         head.locator("summary").click()
+        wait_idle(page)  # opening runs the page: its button is clicked once that run is over
         head.get_by_role("button", name="Aggiungi alla rosa").click()
         wait_idle(page)
         expect(head.get_by_text("Già in rosa")).to_be_visible()
