@@ -35,6 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import MappingProxyType
+from typing import NoReturn
 
 from sqlalchemy import and_, func, literal, not_, select
 from sqlalchemy.orm import Session, aliased
@@ -256,6 +257,27 @@ def _initial(last_name: str | None) -> str:
     return (last_name.strip()[:1].upper() + ".") if last_name and last_name.strip() else ""
 
 
+def _refuse(
+    session: Session,
+    actor: Actor,
+    reason: str,
+    *,
+    entity: str,
+    entity_id: object,
+    person_id: int | None = None,
+) -> NoReturn:
+    """A partner's refused request (``permissions.deny``), with the reason and organisation."""
+    deny(
+        session=session,
+        actor=actor,
+        operation=f"partners.{reason}",
+        entity=entity,
+        entity_id=entity_id,
+        person_id=person_id,
+        changes={"reason": reason, "partner_org_id": actor.partner_org_id},
+    )
+
+
 def _org_id(session: Session, actor: Actor, operation: str) -> int:
     """Authorize ``operation`` and return the actor's (active) organisation."""
     authorize(session=session, actor=actor, operation=operation)
@@ -265,14 +287,7 @@ def _org_id(session: Session, actor: Actor, operation: str) -> int:
         else None
     )
     if org is None or not org.active:
-        deny(
-            session=session,
-            actor=actor,
-            operation="partners.no_organisation",
-            entity="operation",
-            entity_id=operation,
-            changes={"reason": "no_organisation", "partner_org_id": actor.partner_org_id},
-        )
+        _refuse(session, actor, "no_organisation", entity="operation", entity_id=operation)
     return org.id
 
 
@@ -450,14 +465,7 @@ def shortlist(
         )
     )
     if shared_at is None:
-        deny(
-            session=session,
-            actor=actor,
-            operation="partners.not_shared",
-            entity="shortlist",
-            entity_id=vacancy_id,
-            changes={"reason": "not_shared", "partner_org_id": actor.partner_org_id},
-        )
+        _refuse(session, actor, "not_shared", entity="shortlist", entity_id=vacancy_id)
     rows = session.execute(
         select(
             ShortlistEntry.id,
@@ -670,39 +678,25 @@ def nominate(
     today = today or date.today()
     vacancy = session.get(Vacancy, vacancy_id)
     if vacancy is None or not vacancy.published_to_partners:
-        deny(
-            session=session,
-            actor=actor,
-            operation="partners.not_published",
-            entity="vacancy",
-            entity_id=vacancy_id,
-            changes={"reason": "not_published", "partner_org_id": actor.partner_org_id},
-        )
+        _refuse(session, actor, "not_published", entity="vacancy", entity_id=vacancy_id)
     person = session.get(Person, person_id)
     if (
         person is None
         or person.anonymised_at is not None
         or not referred_by(person.referral_partner_id, org_id=org)
     ):
-        deny(
-            session=session,
-            actor=actor,
-            operation="partners.not_referred",
+        _refuse(
+            session,
+            actor,
+            "not_referred",
             entity="person",
             entity_id=person_id,
             person_id=person_id if person is not None else None,
-            changes={"reason": "not_referred", "partner_org_id": actor.partner_org_id},
         )
     consented = session.scalar(select(_consent(literal(person_id), org, today)))
     if not consented:
-        deny(
-            session=session,
-            actor=actor,
-            operation="partners.no_consent",
-            entity="person",
-            entity_id=person_id,
-            person_id=person_id,
-            changes={"reason": "no_consent", "partner_org_id": actor.partner_org_id},
+        _refuse(
+            session, actor, "no_consent", entity="person", entity_id=person_id, person_id=person_id
         )
     if vacancy.status not in VacancyStatus.RECRUITING:
         raise ValidationError("vacancy_id", "partners.error.vacancy_not_open")
