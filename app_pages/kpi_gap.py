@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from fleming import competences
 from fleming.kpi_charts import export_frame
 from fleming.models import Role
 from fleming.ui.charts import gap_view, show_chart, sidebar_filters
@@ -23,7 +24,7 @@ show_chart(view.suggestion)
 show_chart(view.gap_chart)
 
 st.subheader(t("kpi.gap.table"))
-st.caption(t("kpi.gap.levels"))
+st.caption(t("kpi.gap.levels", scale=competences.scale_text(lang())))
 if not gap.empty:
     shown = gap[
         [

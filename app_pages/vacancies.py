@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from fleming import companies, vacancies
+from fleming.competences import scale_text
 from fleming.db import unit_of_work
 from fleming.errors import FlemingError, NotFound, ValidationError, ValidationErrors
 from fleming.i18n import fmt_date, fmt_number
@@ -148,7 +149,10 @@ def show_vacancy(vacancy_id: int) -> None:
                 ),
                 "level": st.column_config.NumberColumn(
                     t("vacancies.requirements.min_level"),
-                    help=t("vacancies.requirements.min_level.help"),
+                    help=t(
+                        "vacancies.requirements.min_level.help",
+                        scale=scale_text(lang()),
+                    ),
                     width=110,
                 ),
                 "essential": st.column_config.TextColumn(

@@ -131,6 +131,12 @@ ESCO_SKILL_URI = re.compile(
 )
 
 
+def scale_text(lang: str = "it", *, start: int = 1) -> str:
+    """The scale in words, as legends and help texts name it: ``"1 con guida, 2 in autonomia,
+    3 sa insegnarla"`` (from ``start``, 1 where "not observed" does not apply)."""
+    return ", ".join(f"{lv.value} {lv.label(lang).lower()}" for lv in LEVELS if lv.value >= start)
+
+
 def level(value: int) -> Level:
     """The ``Level`` with this value; ``ValueError`` outside the scale."""
     if isinstance(value, bool) or value not in LEVEL_VALUES:

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from fleming import esco
+from fleming.competences import scale_text
 from fleming.models import CefrLevel, VacancyKind
 from fleming.ui.company_form import municipality_codes, municipality_label
 from fleming.ui.context import label, lang, t
@@ -227,7 +228,7 @@ def vacancy_fields(
         errors.slot("deadline")
 
     st.markdown("##### " + t("vacancies.requirements.heading"))
-    st.caption(t("vacancies.requirements.help"))
+    st.caption(t("vacancies.requirements.help", scale=scale_text(lang())))
     names = [c.label(lang()) for c in competences]
     edited = st.data_editor(
         requirements_frame(initial.requirements, competences),
@@ -246,7 +247,7 @@ def vacancy_fields(
                 step=1,
                 default=1,
                 required=True,
-                help=t("vacancies.requirements.min_level.help"),
+                help=t("vacancies.requirements.min_level.help", scale=scale_text(lang())),
             ),
             ESSENTIAL: st.column_config.CheckboxColumn(
                 t("vacancies.requirements.essential"),
